@@ -1,0 +1,80 @@
+/*
+ * limits.h - every size, count and time cap of evextract in one place.
+ *
+ * Each cap can be overridden at build time (-DEVX_MAX_...=N); the ones a user
+ * may want to change at run time also appear in the option tables of the
+ * command line, which take these values as defaults.
+ */
+#ifndef EVX_LIMITS_H
+#define EVX_LIMITS_H
+
+/* Largest article (raw JSON or protobuf message) accepted, in bytes. */
+#ifndef EVX_MAX_ARTICLE_BYTES
+#define EVX_MAX_ARTICLE_BYTES (1024 * 1024)
+#endif
+
+/* Deepest JSON nesting accepted in an article object. */
+#ifndef EVX_MAX_JSON_DEPTH
+#define EVX_MAX_JSON_DEPTH 16
+#endif
+
+/* Most members accepted in one article object. */
+#ifndef EVX_MAX_JSON_FIELDS
+#define EVX_MAX_JSON_FIELDS 64
+#endif
+
+/* Longest sentence handed to the rules; longer ones are cut at this size. */
+#ifndef EVX_MAX_SENTENCE_BYTES
+#define EVX_MAX_SENTENCE_BYTES 8192
+#endif
+
+/* Most events kept per article; more are reported as an error. */
+#ifndef EVX_MAX_EVENTS_PER_ARTICLE
+#define EVX_MAX_EVENTS_PER_ARTICLE 256
+#endif
+
+/* Most mentions kept per event (later ones still merge, but are not listed). */
+#ifndef EVX_MAX_MENTIONS_PER_EVENT
+#define EVX_MAX_MENTIONS_PER_EVENT 32
+#endif
+
+/* Most values kept in one list field (participants, weapons, ...). */
+#ifndef EVX_MAX_LIST_VALUES
+#define EVX_MAX_LIST_VALUES 32
+#endif
+
+/* PCRE2 match limit (backtracking steps) and depth limit per match call. */
+#ifndef EVX_PCRE2_MATCH_LIMIT
+#define EVX_PCRE2_MATCH_LIMIT 200000
+#endif
+#ifndef EVX_PCRE2_DEPTH_LIMIT
+#define EVX_PCRE2_DEPTH_LIMIT 2000
+#endif
+
+/* PCRE2 JIT stack per worker, in bytes (start and maximum). */
+#ifndef EVX_JIT_STACK_START
+#define EVX_JIT_STACK_START (32 * 1024)
+#endif
+#ifndef EVX_JIT_STACK_MAX
+#define EVX_JIT_STACK_MAX (512 * 1024)
+#endif
+
+/* Longest rule pack file accepted, and most rules in one ruleset. */
+#ifndef EVX_MAX_PACK_FILE_BYTES
+#define EVX_MAX_PACK_FILE_BYTES (16 * 1024 * 1024)
+#endif
+#ifndef EVX_MAX_RULES
+#define EVX_MAX_RULES 100000
+#endif
+
+/* Deepest macro nesting when expanding {name} references in patterns. */
+#ifndef EVX_MAX_MACRO_DEPTH
+#define EVX_MAX_MACRO_DEPTH 16
+#endif
+
+/* Most diagnostics kept from one load (the count of the rest is still told). */
+#ifndef EVX_MAX_DIAGNOSTICS
+#define EVX_MAX_DIAGNOSTICS 200
+#endif
+
+#endif
