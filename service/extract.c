@@ -1,0 +1,1132 @@
+/*
+ * extract.c - one article in, its events out.
+ *
+ * Data flow for one article, all on the calling thread:
+ *
+ *   body -> text_normalise -> text_split -> ruleset_candidates (one
+ *   Vectorscan pass) -> for each sentence, each candidate rule: PCRE2
+ *   matches -> a "candidate" (a one-mention event) filled from the rule's
+ *   named groups and `set:` constants -> fillers of that type complete the
+ *   candidates of the sentence -> merge candidates into events -> finish
+ *   (status defaults, hosts among participants, event ids).
+ *
+ * Merging is what makes "one event per real-world event": candidates of
+ * one type merge when none of their key fields disagree (location, date,
+ * name, attacker, target); a candidate that names nothing distinguishing
+ * joins the latest event of its type. Candidates of one type whose spans
+ * overlap in a sentence (two rules firing on the same words) always merge.
+ *
+ * Memory: candidates and events live in arrays owned by the extractor and
+ * reused between articles; strings live in the arena, reset per article.
+ * The ruleset is shared and read-only; the scratch is this thread's.
+ */
+#include "extract.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "arena.h"
+#include "dates.h"
+#include "numbers.h"
+#include "text.h"
+
+/* Field kinds a named group or `set:` key can fill. */
+enum fk {
+	FK_OTHER = 0,
+	FK_ATTACKER,
+	FK_LOCATION,
+	FK_WEAPON,
+	FK_KILLED,
+	FK_INJURED,
+	FK_DATE,
+	FK_NAME,
+	FK_PARTICIPANT,
+	FK_HOST,
+	FK_COUNT,
+	FK_FORMAT,
+	FK_STATUS,
+	FK_PLEDGER,
+	FK_TARGET,
+	FK_MEASURE,
+	FK_CONDITION,
+	FK_MODALITY,
+};
+
+static const struct {
+	const char *name;
+	enum fk kind;
+} field_names[] = {
+	{"attacker", FK_ATTACKER},     {"location", FK_LOCATION},
+	{"place", FK_LOCATION},        {"weapon", FK_WEAPON},
+	{"weapons", FK_WEAPON},        {"killed", FK_KILLED},
+	{"injured", FK_INJURED},       {"wounded", FK_INJURED},
+	{"date", FK_DATE},             {"name", FK_NAME},
+	{"participant", FK_PARTICIPANT}, {"participants", FK_PARTICIPANT},
+	{"host", FK_HOST},             {"hosts", FK_HOST},
+	{"count", FK_COUNT},           {"participant_count", FK_COUNT},
+	{"format", FK_FORMAT},         {"status", FK_STATUS},
+	{"pledger", FK_PLEDGER},       {"pledgers", FK_PLEDGER},
+	{"target", FK_TARGET},         {"measure", FK_MEASURE},
+	{"condition", FK_CONDITION},   {"modality", FK_MODALITY},
+};
+
+/* Gazetteer lists searched for each kind of entity, most specific first. */
+static const char *const lists_actor[] = {"military", "armed_group", "demonym",
+					  "country", "bloc", "metonym", NULL};
+static const char *const lists_place[] = {"venue", "city", "region",
+					  "country", "demonym", NULL};
+static const char *const lists_person[] = {"leader", NULL};
+static const char *const lists_party[] = {"leader", "country", "bloc",
+					  "demonym", "metonym", NULL};
+
+/* A rule match before merging: an event with one mention, plus where it is. */
+struct cand {
+	struct event ev;
+	uint32_t nstart, nend;   /* normalised span of the match */
+	uint32_t sent;           /* sentence index */
+	int merged_into;         /* event index after merging, -1 before */
+};
+
+/* A filler match cached for the sentence being processed. */
+struct fill_hit {
+	uint32_t rule;
+	enum fk kind;
+	const char *field;       /* group's field name (for FK_OTHER) */
+	uint32_t nstart, nend;   /* the group's span, normalised */
+};
+
+struct extractor {
+	const struct ruleset *rs;
+	struct ruleset_scratch *sc;
+	struct arena arena;
+	struct text t;
+	struct cand *cand;
+	size_t ncand, cap_cand;
+	struct event *events;
+	size_t nevents, cap_events;
+	struct fill_hit *hits;
+	size_t nhits, cap_hits;
+	uint32_t *is_cand;       /* rule index -> article generation when a candidate */
+	uint32_t gen;
+	struct date_val anchor;
+	const struct article *a;
+};
+
+struct extractor *extract_new(const struct ruleset *rs, char *errstr,
+			      size_t errstr_size)
+{
+	struct extractor *x = calloc(1, sizeof(*x));
+
+	if (!x) {
+		snprintf(errstr, errstr_size, "out of memory");
+		return NULL;
+	}
+	x->rs = rs;
+	x->sc = ruleset_scratch_new(rs, errstr, errstr_size);
+	if (!x->sc)
+		goto fail;
+	x->is_cand = calloc(rs->nrules ? rs->nrules : 1, sizeof(*x->is_cand));
+	if (!x->is_cand) {
+		snprintf(errstr, errstr_size, "out of memory");
+		goto fail;
+	}
+	return x;
+fail:
+	extract_destroy(x);
+	return NULL;
+}
+
+void extract_destroy(struct extractor *x)
+{
+	if (!x)
+		return;
+	ruleset_scratch_destroy(x->sc);
+	arena_free(&x->arena);
+	text_free(&x->t);
+	free(x->cand);
+	free(x->events);
+	free(x->hits);
+	free(x->is_cand);
+	free(x);
+}
+
+struct arena *extract_arena(struct extractor *x)
+{
+	return &x->arena;
+}
+
+void extract_begin(struct extractor *x)
+{
+	arena_reset(&x->arena);
+	x->ncand = 0;
+	x->nevents = 0;
+}
+
+static enum fk field_kind(const char *name)
+{
+	for (size_t i = 0; i < sizeof(field_names) / sizeof(field_names[0]); i++)
+		if (strcmp(field_names[i].name, name) == 0)
+			return field_names[i].kind;
+	return FK_OTHER;
+}
+
+static int grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+	size_t ncap;
+	void *np;
+
+	if (need <= *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 16;
+	while (ncap < need)
+		ncap *= 2;
+	np = realloc(*p, ncap * elem);
+	if (!np)
+		return -1;
+	*p = np;
+	*cap = ncap;
+	return 0;
+}
+
+/* Trims spaces, quotes and trailing punctuation from [*s, *s + *len). */
+static void trim_value(const char **s, size_t *len)
+{
+	const char *p = *s;
+	size_t n = *len;
+
+	while (n && (isspace((unsigned char)*p) || *p == '"' || *p == '\'' ||
+		     *p == '(' || *p == ','))
+		p++, n--;
+	while (n && (isspace((unsigned char)p[n - 1]) || p[n - 1] == '"' ||
+		     p[n - 1] == ',' || p[n - 1] == ';' || p[n - 1] == ':' ||
+		     p[n - 1] == ')' || (p[n - 1] == '\'' && !(n >= 2 && p[n - 2] == 's'))))
+		n--;
+	/* A final '.' goes unless it closes an abbreviation like "U.S.". */
+	if (n >= 2 && p[n - 1] == '.' && !(n >= 3 && p[n - 3] == '.'))
+		n--;
+	*s = p;
+	*len = n;
+}
+
+/* Looks text up in each of lists in turn. */
+static const struct gaz_entry *lookup_lists(const struct extractor *x,
+					    const char *const *lists,
+					    const char *s, size_t len)
+{
+	for (size_t i = 0; lists[i]; i++) {
+		const struct gaz_entry *ge =
+			gazetteer_lookup(x->rs->gz, lists[i], s, len);
+
+		if (ge)
+			return ge;
+	}
+	return NULL;
+}
+
+/* Finds the code of the longest gazetteer phrase ending the text: "northern
+ * Ukraine" -> UA, "the Ukrainian capital" -> UA via "Ukrainian". */
+static const char *code_within(const struct extractor *x, const char *s,
+			       size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		const struct gaz_entry *ge;
+
+		if (i && !(s[i - 1] == ' ' || s[i - 1] == '-'))
+			continue;
+		for (size_t j = len; j > i; j--) {
+			if (j < len && isalnum((unsigned char)s[j]))
+				continue;
+			ge = lookup_lists(x, lists_place, s + i, j - i);
+			if (ge && ge->code && *ge->code)
+				return ge->code;
+		}
+	}
+	return "";
+}
+
+static int set_entity(struct extractor *x, struct ev_entity *en,
+		      const char *const *lists, const char *s, size_t len,
+		      int keep_unknown)
+{
+	const struct gaz_entry *ge;
+
+	trim_value(&s, &len);
+	if (!len)
+		return 0;
+	ge = lookup_lists(x, lists, s, len);
+	if (ge) {
+		en->name = ge->name;
+		en->code = ge->code;
+		return 1;
+	}
+	if (!keep_unknown)
+		return 0;
+	if (len > 4 && strncasecmp(s, "the ", 4) == 0)
+		s += 4, len -= 4;
+	en->name = arena_strndup(&x->arena, s, len);
+	en->code = code_within(x, s, len);
+	return en->name != NULL;
+}
+
+/* Appends an entity to a list field unless a same-named one is there. */
+static void add_entity(struct ev_entity *arr, size_t *n,
+		       const struct ev_entity *en)
+{
+	if (!en->name)
+		return;
+	for (size_t i = 0; i < *n; i++)
+		if (strcasecmp(arr[i].name, en->name) == 0)
+			return;
+	if (*n < EVX_MAX_LIST_VALUES)
+		arr[(*n)++] = *en;
+}
+
+/* Lower-cases up to size-1 bytes of s into buf. */
+static void lower_copy(char *buf, size_t size, const char *s, size_t len)
+{
+	if (len >= size)
+		len = size - 1;
+	for (size_t i = 0; i < len; i++)
+		buf[i] = (char)tolower((unsigned char)s[i]);
+	buf[len] = '\0';
+}
+
+/* Whether any of the NULL-terminated stems occurs in buf. */
+static int has_any(const char *buf, const char *const *stems)
+{
+	for (size_t i = 0; stems[i]; i++)
+		if (strstr(buf, stems[i]))
+			return 1;
+	return 0;
+}
+
+static const char *canon_format(const char *s, size_t len)
+{
+	char buf[128];
+	int person, remote;
+
+	lower_copy(buf, sizeof(buf), s, len);
+	if (!strcmp(buf, "in_person") || !strcmp(buf, "virtual") ||
+	    !strcmp(buf, "hybrid"))
+		return !strcmp(buf, "hybrid") ? "hybrid"
+		       : !strcmp(buf, "virtual") ? "virtual" : "in_person";
+	person = strstr(buf, "person") != NULL || strstr(buf, "face") != NULL;
+	remote = strstr(buf, "video") || strstr(buf, "virtual") ||
+		 strstr(buf, "online") || strstr(buf, "remote") ||
+		 strstr(buf, "dial") || strstr(buf, "phone");
+	if (person && remote)
+		return "hybrid";
+	if (remote)
+		return "virtual";
+	if (person)
+		return "in_person";
+	return NULL;
+}
+
+/* A summit status from the words that convey it: "held" and "scheduled"
+ * and "proposed" themselves, or wording like "will meet", "is due to",
+ * "a possible meeting". NULL when the words say nothing. */
+static const char *canon_status(const char *s, size_t len)
+{
+	static const char *const proposed[] = {"possible", "propos", "potential",
+		"suggest", "offer", "sought", "seek", "invit", "refus", NULL};
+	static const char *const scheduled[] = {"schedul", "will", "due",
+		"set to", "expected", "would", "to be held", "next", "upcoming",
+		"planned", "plan to", NULL};
+	static const char *const held[] = {"held", "met", "hosted", "ended",
+		"closed", "took place", "gathered", "concluded", "under way",
+		"underway", NULL};
+	char buf[128];
+
+	lower_copy(buf, sizeof(buf), s, len);
+	if (has_any(buf, proposed))
+		return "proposed";
+	if (has_any(buf, scheduled))
+		return "scheduled";
+	if (has_any(buf, held))
+		return "held";
+	return NULL;
+}
+
+/* A pledge's modality from its verb: "imposed" for measures taken in this
+ * report, "threat" for warnings, "call" for urging others, "pledge" for
+ * commitments. NULL when the words say nothing. */
+static const char *canon_modality(const char *s, size_t len)
+{
+	static const char *const call[] = {"call", "urg", "should", "must",
+		"need", "press", NULL};
+	static const char *const threat[] = {"threat", "warn", NULL};
+	static const char *const pledge[] = {"pledge", "will", "would", "agree",
+		"vow", "promis", "prepar", "finalis", "finaliz", "to take",
+		"plan", NULL};
+	static const char *const imposed[] = {"impos", "slap", "announc",
+		"adopt", "approv", "unveil", "introduc", "expand", "tighten",
+		"increas", "step", "ramp", "rais", "add", "levy", "levied",
+		"hit", "blacklist", "sanction", "designat", "froze", "freez",
+		"ban", "barred", "suspend", "cut off", "stopped", "capped",
+		"took effect", NULL};
+	char buf[128];
+
+	lower_copy(buf, sizeof(buf), s, len);
+	if (!strcmp(buf, "pledge") || !strcmp(buf, "threat") ||
+	    !strcmp(buf, "imposed") || !strcmp(buf, "call"))
+		return !strcmp(buf, "pledge") ? "pledge"
+		       : !strcmp(buf, "threat") ? "threat"
+		       : !strcmp(buf, "imposed") ? "imposed" : "call";
+	if (has_any(buf, call))
+		return "call";
+	if (has_any(buf, threat))
+		return "threat";
+	if (has_any(buf, pledge))
+		return "pledge";
+	if (has_any(buf, imposed))
+		return "imposed";
+	return NULL;
+}
+
+/* Fills one field of e from text (a capture, or a `set:` constant).
+ * overwrite: replace a scalar already set (rules do; fillers do not). */
+static void fill_field(struct extractor *x, struct event *e, enum fk kind,
+		       const char *field, const char *s, size_t len,
+		       int overwrite)
+{
+	struct ev_entity en = {0};
+	long n;
+
+	trim_value(&s, &len);
+	if (!len)
+		return;
+	switch (kind) {
+	case FK_ATTACKER:
+		if ((overwrite || !e->attacker.name) &&
+		    set_entity(x, &en, lists_actor, s, len, 1))
+			e->attacker = en;
+		break;
+	case FK_LOCATION:
+		if ((overwrite || !e->location.name) &&
+		    set_entity(x, &en, lists_place, s, len, 1))
+			e->location = en;
+		break;
+	case FK_TARGET:
+		if ((overwrite || !e->target.name) &&
+		    set_entity(x, &en, lists_actor, s, len, 1))
+			e->target = en;
+		break;
+	case FK_PARTICIPANT:
+		if (set_entity(x, &en, lists_person, s, len, 1))
+			add_entity(e->participants, &e->nparticipants, &en);
+		break;
+	case FK_HOST:
+		if (set_entity(x, &en, lists_person, s, len, 1))
+			add_entity(e->hosts, &e->nhosts, &en);
+		break;
+	case FK_PLEDGER:
+		if (set_entity(x, &en, lists_party, s, len, 1))
+			add_entity(e->pledgers, &e->npledgers, &en);
+		break;
+	case FK_WEAPON: {
+		const struct gaz_entry *ge =
+			gazetteer_lookup(x->rs->gz, "weapon", s, len);
+		unsigned bit = 0;
+		char word[32];
+
+		if (ge) {
+			bit = event_weapon_bit(ge->name);
+		} else if (len < sizeof(word)) {
+			memcpy(word, s, len);
+			word[len] = '\0';
+			for (char *p = word; *p; p++)
+				*p = (char)tolower((unsigned char)*p);
+			bit = event_weapon_bit(word);
+		}
+		e->weapons |= bit ? bit : (unsigned)EV_WEAPON_OTHER;
+		break;
+	}
+	case FK_KILLED:
+		if ((overwrite || e->killed < 0) && numbers_parse(s, len, &n) == 0)
+			e->killed = n;
+		break;
+	case FK_INJURED:
+		if ((overwrite || e->injured < 0) && numbers_parse(s, len, &n) == 0)
+			e->injured = n;
+		break;
+	case FK_COUNT:
+		if ((overwrite || e->participant_count < 0) &&
+		    numbers_parse(s, len, &n) == 0)
+			e->participant_count = n;
+		break;
+	case FK_DATE:
+		if (overwrite || e->date.prec == DATES_NONE) {
+			struct date_val dv;
+			int future = e->status && strcmp(e->status, "scheduled") == 0;
+
+			if (dates_resolve(s, len, &x->anchor, future, &dv) == 0)
+				e->date = dv;
+		}
+		break;
+	case FK_NAME:
+		if (overwrite || !e->name)
+			e->name = arena_strndup(&x->arena, s, len);
+		break;
+	case FK_FORMAT: {
+		const char *f = canon_format(s, len);
+
+		if (f && (overwrite || !e->format))
+			e->format = f;
+		break;
+	}
+	case FK_STATUS: {
+		const char *st = canon_status(s, len);
+
+		if (st && (overwrite || !e->status))
+			e->status = st;
+		break;
+	}
+	case FK_MODALITY: {
+		const char *mo = canon_modality(s, len);
+
+		if (mo && (overwrite || !e->modality))
+			e->modality = mo;
+		break;
+	}
+	case FK_MEASURE:
+		if (overwrite || !e->measure)
+			e->measure = arena_strndup(&x->arena, s, len);
+		break;
+	case FK_CONDITION:
+		if (overwrite || !e->condition)
+			e->condition = arena_strndup(&x->arena, s, len);
+		break;
+	case FK_OTHER:
+		for (size_t i = 0; i < e->nfields; i++)
+			if (strcmp(e->fields[i].key, field) == 0)
+				return;
+		if (e->nfields < EVX_MAX_LIST_VALUES) {
+			e->fields[e->nfields].key = field;
+			e->fields[e->nfields].val = arena_strndup(&x->arena, s, len);
+			e->nfields++;
+		}
+		break;
+	}
+}
+
+/* Applies a rule's `set:` constants, status first so dates see it. */
+static void apply_set(struct extractor *x, struct event *e,
+		      const struct rs_rule *r)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < r->nset; i++) {
+			enum fk kind = field_kind(r->set[i].key);
+
+			if ((kind == FK_STATUS) != (pass == 0))
+				continue;
+			fill_field(x, e, kind, r->set[i].key, r->set[i].val,
+				   strlen(r->set[i].val), 1);
+		}
+	}
+}
+
+/* Applies the named groups of a match; dates last so status is known. */
+static void apply_groups(struct extractor *x, struct event *e,
+			 const struct rs_rule *r, const char *subj,
+			 const size_t *ov)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t g = 0; g < r->ngroups; g++) {
+			size_t s = ov[2 * r->groups[g].num];
+			size_t end = ov[2 * r->groups[g].num + 1];
+			enum fk kind = field_kind(r->groups[g].field);
+
+			if (s == PCRE2_UNSET || end <= s)
+				continue;
+			if ((kind == FK_DATE) != (pass == 1))
+				continue;
+			fill_field(x, e, kind, r->groups[g].field, subj + s,
+				   end - s, 1);
+		}
+	}
+}
+
+static int type_filled_by(const struct rs_rule *f, const char *type)
+{
+	for (size_t i = 0; i < f->nfill; i++)
+		if (strcmp(f->fill[i], type) == 0)
+			return 1;
+	return 0;
+}
+
+/* Collects every filler group match of sentence [s0, s1) into x->hits. */
+static int collect_fill_hits(struct extractor *x, const uint32_t *cand,
+			     int ncand, uint32_t s0, uint32_t s1, char *errstr,
+			     size_t errstr_size)
+{
+	const char *subj = x->t.norm + s0;
+	size_t len = s1 - s0;
+
+	x->nhits = 0;
+	for (int c = 0; c < ncand; c++) {
+		const struct rs_rule *f = &x->rs->rules[cand[c]];
+		const size_t *ov;
+		size_t start = 0;
+		int rc;
+
+		if (f->type)
+			continue;
+		while (start <= len &&
+		       (rc = ruleset_match(x->rs, x->sc, cand[c], subj, len,
+					   start, &ov)) == 1) {
+			for (size_t g = 0; g < f->ngroups; g++) {
+				size_t gs = ov[2 * f->groups[g].num];
+				size_t ge = ov[2 * f->groups[g].num + 1];
+
+				if (gs == PCRE2_UNSET || ge <= gs)
+					continue;
+				if (grow((void **)&x->hits, &x->cap_hits,
+					 x->nhits + 1, sizeof(*x->hits)))
+					return -1;
+				x->hits[x->nhits++] = (struct fill_hit){
+					cand[c], field_kind(f->groups[g].field),
+					f->groups[g].field, s0 + (uint32_t)gs,
+					s0 + (uint32_t)ge};
+			}
+			start = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
+		}
+		if (rc == -2) {
+			snprintf(errstr, errstr_size,
+				 "rule \"%s\" hit its match limit", f->id);
+			return -2;
+		}
+	}
+	return 0;
+}
+
+/* Distance in bytes between a hit and a candidate's span (0 inside). */
+static uint32_t span_distance(uint32_t a0, uint32_t a1, uint32_t b0,
+			      uint32_t b1)
+{
+	if (a1 <= b0)
+		return b0 - a1;
+	if (b1 <= a0)
+		return a0 - b1;
+	return 0;
+}
+
+static int is_list_kind(enum fk kind)
+{
+	return kind == FK_PARTICIPANT || kind == FK_HOST ||
+	       kind == FK_PLEDGER || kind == FK_WEAPON;
+}
+
+/* Completes candidate c with the sentence's filler hits: list fields take
+ * every hit, scalar fields the hit nearest the match. Dates go last. */
+static void apply_fillers(struct extractor *x, struct cand *c)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < x->nhits; i++) {
+			const struct fill_hit *h = &x->hits[i];
+			const struct rs_rule *f = &x->rs->rules[h->rule];
+
+			if ((h->kind == FK_DATE) != (pass == 1))
+				continue;
+			if (!type_filled_by(f, c->ev.type))
+				continue;
+			if (!is_list_kind(h->kind)) {
+				uint32_t d = span_distance(h->nstart, h->nend,
+							   c->nstart, c->nend);
+				int best = 1;
+
+				for (size_t j = 0; j < x->nhits && best; j++) {
+					const struct fill_hit *o = &x->hits[j];
+
+					if (j == i || o->kind != h->kind ||
+					    (o->kind == FK_OTHER &&
+					     strcmp(o->field, h->field)) ||
+					    !type_filled_by(&x->rs->rules[o->rule],
+							    c->ev.type))
+						continue;
+					uint32_t od = span_distance(
+						o->nstart, o->nend, c->nstart,
+						c->nend);
+					if (od < d || (od == d && j < i))
+						best = 0;
+				}
+				if (!best)
+					continue;
+			}
+			fill_field(x, &c->ev, h->kind, h->field,
+				   x->t.norm + h->nstart, h->nend - h->nstart, 0);
+		}
+	}
+}
+
+/* Starts a candidate for rule r matching [m0, m1) of sentence si. */
+static struct cand *new_cand(struct extractor *x, uint32_t r, uint32_t si,
+			     uint32_t m0, uint32_t m1)
+{
+	const struct rs_rule *rule = &x->rs->rules[r];
+	struct cand *c;
+	struct ev_mention *m;
+	uint32_t o0, o1;
+
+	if (grow((void **)&x->cand, &x->cap_cand, x->ncand + 1, sizeof(*x->cand)))
+		return NULL;
+	c = &x->cand[x->ncand++];
+	event_init(&c->ev);
+	c->ev.type = rule->type;
+	c->ev.article_id = x->a->id;
+	c->ev.rule_pack = rule->pack;
+	c->ev.rule_pack_version = rule->pack_version;
+	c->nstart = m0;
+	c->nend = m1;
+	c->sent = si;
+	c->merged_into = -1;
+	text_to_orig(&x->t, m0, m1, &o0, &o1);
+	m = &c->ev.mentions[0];
+	m->start = o0;
+	m->end = o1;
+	m->text = arena_strndup(&x->arena, x->a->body + o0, o1 - o0);
+	m->rule = rule->id;
+	m->revision = rule->revision;
+	c->ev.nmentions = 1;
+	return c;
+}
+
+/* Runs the candidate typed rules over the subject [s0, s1) (a sentence,
+ * paragraph or the article) for rules of the given scope. */
+static int run_rules(struct extractor *x, const uint32_t *cand, int ncand,
+		     enum rp_scope scope, uint32_t s0, uint32_t s1,
+		     uint32_t si, char *errstr, size_t errstr_size)
+{
+	const char *subj = x->t.norm + s0;
+	size_t len = s1 - s0;
+
+	for (int k = 0; k < ncand; k++) {
+		const struct rs_rule *r = &x->rs->rules[cand[k]];
+		const size_t *ov;
+		size_t start = 0;
+		int rc, checked = 0;
+
+		if (!r->type || r->scope != scope)
+			continue;
+		while (start <= len &&
+		       (rc = ruleset_match(x->rs, x->sc, cand[k], subj, len,
+					   start, &ov)) == 1) {
+			struct cand *c;
+			size_t m0 = ov[0], m1 = ov[1];
+
+			if (!checked) {
+				checked = 1;
+				if (r->nexcl &&
+				    ruleset_excluded(x->rs, x->sc, cand[k], subj, len))
+					break;
+			}
+			/* The match data is overwritten by the next call:
+			 * fill the candidate first. */
+			c = new_cand(x, cand[k], si, s0 + (uint32_t)m0,
+				     s0 + (uint32_t)m1);
+			if (!c)
+				return -1;
+			apply_set(x, &c->ev, r);
+			apply_groups(x, &c->ev, r, subj, ov);
+			start = m1 > m0 ? m1 : m0 + 1;
+		}
+		if (rc == -2) {
+			snprintf(errstr, errstr_size,
+				 "rule \"%s\" hit its match limit", r->id);
+			return -2;
+		}
+		if (rc < 0) {
+			snprintf(errstr, errstr_size,
+				 "rule \"%s\": PCRE2 match error", r->id);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int str_eq(const char *a, const char *b)
+{
+	return a && b && strcasecmp(a, b) == 0;
+}
+
+/* Case-insensitive strstr (strcasestr is a GNU extension). */
+static const char *find_ci(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; *hay; hay++)
+		if (strncasecmp(hay, needle, n) == 0)
+			return hay;
+	return NULL;
+}
+
+/* One name "contains" another as whole words: "northern Ukraine" and
+ * "Ukraine" agree; "Kyiv" and "Lviv" do not. */
+static int names_agree(const char *a, const char *b)
+{
+	size_t la, lb;
+	const char *p;
+
+	if (!a || !b)
+		return 1;
+	if (strcasecmp(a, b) == 0)
+		return 1;
+	la = strlen(a);
+	lb = strlen(b);
+	if (la < lb) {
+		const char *t = a;
+
+		a = b;
+		b = t;
+		lb = la;
+	}
+	for (p = a; (p = find_ci(p, b)) != NULL; p++) {
+		int left = p == a || p[-1] == ' ';
+		int right = p[lb] == '\0' || p[lb] == ' ';
+
+		if (left && right)
+			return 1;
+	}
+	return 0;
+}
+
+static int dates_agree(const struct date_val *a, const struct date_val *b)
+{
+	if (a->prec == DATES_NONE || b->prec == DATES_NONE)
+		return 1;
+	if (a->y != b->y)
+		return 0;
+	if (a->prec == DATES_YEAR || b->prec == DATES_YEAR)
+		return 1;
+	if (a->m != b->m)
+		return 0;
+	if (a->prec == DATES_MONTH || b->prec == DATES_MONTH)
+		return 1;
+	return a->d == b->d;
+}
+
+static int compatible(const struct event *e, const struct event *c)
+{
+	if (strcmp(e->type, c->type) != 0)
+		return 0;
+	if (!names_agree(e->location.name, c->location.name))
+		return 0;
+	if (!dates_agree(&e->date, &c->date))
+		return 0;
+	if (e->name && c->name && !str_eq(e->name, c->name))
+		return 0;
+	if (e->attacker.name && c->attacker.name &&
+	    !str_eq(e->attacker.name, c->attacker.name))
+		return 0;
+	if (e->target.name && c->target.name &&
+	    !str_eq(e->target.name, c->target.name))
+		return 0;
+	return 1;
+}
+
+static void merge_into(struct event *e, const struct event *c)
+{
+	for (size_t i = 0; i < c->nmentions; i++) {
+		size_t j;
+
+		for (j = 0; j < e->nmentions; j++)
+			if (e->mentions[j].start == c->mentions[i].start &&
+			    e->mentions[j].end == c->mentions[i].end)
+				break;
+		if (j == e->nmentions && e->nmentions < EVX_MAX_MENTIONS_PER_EVENT)
+			e->mentions[e->nmentions++] = c->mentions[i];
+	}
+	/* A more specific place wins over the country it is in. */
+	if (!e->location.name ||
+	    (c->location.name && strlen(c->location.name) > strlen(e->location.name) &&
+	     names_agree(e->location.name, c->location.name)))
+		e->location = c->location.name ? c->location : e->location;
+	if (e->date.prec < c->date.prec && dates_agree(&e->date, &c->date))
+		e->date = c->date;
+	if (!e->attacker.name)
+		e->attacker = c->attacker;
+	e->weapons |= c->weapons;
+	if (e->killed < 0 || (c->killed > e->killed))
+		e->killed = c->killed > e->killed ? c->killed : e->killed;
+	if (e->injured < 0 || (c->injured > e->injured))
+		e->injured = c->injured > e->injured ? c->injured : e->injured;
+	if (!e->name)
+		e->name = c->name;
+	for (size_t i = 0; i < c->nparticipants; i++)
+		add_entity(e->participants, &e->nparticipants, &c->participants[i]);
+	for (size_t i = 0; i < c->nhosts; i++)
+		add_entity(e->hosts, &e->nhosts, &c->hosts[i]);
+	if (e->participant_count < 0)
+		e->participant_count = c->participant_count;
+	if (!e->format)
+		e->format = c->format;
+	else if (c->format && strcmp(e->format, c->format) != 0)
+		e->format = "hybrid";
+	if (!e->status)
+		e->status = c->status;
+	for (size_t i = 0; i < c->npledgers; i++)
+		add_entity(e->pledgers, &e->npledgers, &c->pledgers[i]);
+	if (!e->target.name)
+		e->target = c->target;
+	if (!e->measure)
+		e->measure = c->measure;
+	if (!e->condition)
+		e->condition = c->condition;
+	if (!e->modality)
+		e->modality = c->modality;
+	for (size_t i = 0; i < c->nfields; i++) {
+		size_t j;
+
+		for (j = 0; j < e->nfields; j++)
+			if (strcmp(e->fields[j].key, c->fields[i].key) == 0)
+				break;
+		if (j == e->nfields && e->nfields < EVX_MAX_LIST_VALUES)
+			e->fields[e->nfields++] = c->fields[i];
+	}
+}
+
+/* Candidates of one type overlapping within a sentence are one mention. */
+static void merge_overlaps(struct extractor *x)
+{
+	for (size_t i = 0; i < x->ncand; i++) {
+		struct cand *a = &x->cand[i];
+
+		if (a->merged_into == -2)
+			continue;
+		for (size_t j = i + 1; j < x->ncand; j++) {
+			struct cand *b = &x->cand[j];
+
+			if (b->merged_into == -2 || b->sent != a->sent ||
+			    strcmp(a->ev.type, b->ev.type) != 0)
+				continue;
+			if (b->nstart >= a->nend || a->nstart >= b->nend)
+				continue;
+			/* Keep the longer span as the mention. */
+			if (b->nend - b->nstart > a->nend - a->nstart) {
+				a->nstart = b->nstart;
+				a->nend = b->nend;
+				a->ev.mentions[0] = b->ev.mentions[0];
+			}
+			b->ev.nmentions = 0;
+			merge_into(&a->ev, &b->ev);
+			b->merged_into = -2;
+		}
+	}
+}
+
+static int cand_cmp(const void *pa, const void *pb)
+{
+	const struct cand *a = pa, *b = pb;
+
+	if (a->nstart != b->nstart)
+		return a->nstart < b->nstart ? -1 : 1;
+	return a->nend < b->nend ? -1 : a->nend > b->nend;
+}
+
+static int mention_cmp(const void *pa, const void *pb)
+{
+	const struct ev_mention *a = pa, *b = pb;
+
+	if (a->start != b->start)
+		return a->start < b->start ? -1 : 1;
+	return a->end < b->end ? -1 : a->end > b->end;
+}
+
+static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *s = p;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= s[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* event_id: two FNV-1a 64 hashes (different bases) over the article id,
+ * type, pack name@version and the first mention's span. */
+static void assign_id(struct event *e)
+{
+	uint64_t h[2] = {0xcbf29ce484222325ULL, 0x84222325cbf29ce4ULL};
+	char span[32];
+	int n = snprintf(span, sizeof(span), "%u-%u",
+			 e->nmentions ? e->mentions[0].start : 0,
+			 e->nmentions ? e->mentions[0].end : 0);
+
+	for (int i = 0; i < 2; i++) {
+		h[i] = fnv1a(h[i], e->article_id, strlen(e->article_id) + 1);
+		h[i] = fnv1a(h[i], e->type, strlen(e->type) + 1);
+		if (e->rule_pack)
+			h[i] = fnv1a(h[i], e->rule_pack, strlen(e->rule_pack) + 1);
+		if (e->rule_pack_version)
+			h[i] = fnv1a(h[i], e->rule_pack_version,
+				     strlen(e->rule_pack_version) + 1);
+		h[i] = fnv1a(h[i], span, (size_t)n);
+	}
+	snprintf(e->event_id, sizeof(e->event_id), "%016llx%016llx",
+		 (unsigned long long)h[0], (unsigned long long)h[1]);
+}
+
+static int later_than_anchor(const struct date_val *d, const struct date_val *a)
+{
+	if (d->prec == DATES_NONE || a->prec == DATES_NONE)
+		return 0;
+	if (d->y != a->y)
+		return d->y > a->y;
+	if (d->prec == DATES_YEAR)
+		return 0;
+	if (d->m != a->m)
+		return d->m > a->m;
+	if (d->prec == DATES_MONTH)
+		return 0;
+	return d->d > a->d;
+}
+
+/* Type-specific completion once all mentions are in. */
+static void finish_event(struct extractor *x, struct event *e,
+			 const struct article_origin *origin)
+{
+	if (strcmp(e->type, "SANCTIONS_PLEDGE") == 0) {
+		/* A stated trigger makes a commitment a threat. */
+		if (e->condition && (!e->modality || !strcmp(e->modality, "pledge")))
+			e->modality = "threat";
+		if (!e->modality)
+			e->modality = "pledge";
+	}
+	if (strcmp(e->type, "SUMMIT") == 0) {
+		if (!e->status)
+			e->status = later_than_anchor(&e->date, &x->anchor)
+					    ? "scheduled" : "held";
+		for (size_t i = 0; i < e->nhosts; i++)
+			add_entity(e->participants, &e->nparticipants, &e->hosts[i]);
+	}
+	qsort(e->mentions, e->nmentions, sizeof(e->mentions[0]), mention_cmp);
+	if (origin) {
+		e->topic = origin->topic;
+		e->partition = origin->partition;
+		e->offset = origin->offset;
+	}
+	assign_id(e);
+}
+
+static int merge_all(struct extractor *x, const struct article_origin *origin,
+		     char *errstr, size_t errstr_size)
+{
+	merge_overlaps(x);
+	for (size_t i = 0; i < x->ncand; i++) {
+		struct cand *c = &x->cand[i];
+		int target = -1;
+
+		if (c->merged_into == -2)
+			continue;
+		for (size_t k = x->nevents; k-- > 0;) {
+			if (!compatible(&x->events[k], &c->ev))
+				continue;
+			/* The latest event it agrees with: for a candidate
+			 * naming nothing, simply the latest of its type. */
+			target = (int)k;
+			break;
+		}
+		if (target >= 0) {
+			merge_into(&x->events[target], &c->ev);
+			continue;
+		}
+		if (x->nevents >= EVX_MAX_EVENTS_PER_ARTICLE) {
+			snprintf(errstr, errstr_size,
+				 "more than %d events in one article",
+				 EVX_MAX_EVENTS_PER_ARTICLE);
+			return -1;
+		}
+		if (grow((void **)&x->events, &x->cap_events, x->nevents + 1,
+			 sizeof(*x->events)))
+			return -1;
+		x->events[x->nevents++] = c->ev;
+	}
+	for (size_t k = 0; k < x->nevents; k++)
+		finish_event(x, &x->events[k], origin);
+	return 0;
+}
+
+int extract_article(struct extractor *x, const struct article *a,
+		    const struct article_origin *origin, struct event **events,
+		    size_t *nevents, char *errstr, size_t errstr_size)
+{
+	const uint32_t *cand;
+	int ncand, rc = 0, limit_hit = 0;
+	size_t para0 = 0;
+
+	*events = NULL;
+	*nevents = 0;
+	x->a = a;
+	x->ncand = 0;
+	x->nevents = 0;
+	if (!a->published_at || dates_parse_anchor(a->published_at, &x->anchor))
+		memset(&x->anchor, 0, sizeof(x->anchor));
+	if (text_normalise(&x->t, a->body, a->body_len) || text_split(&x->t)) {
+		snprintf(errstr, errstr_size, "out of memory");
+		return -1;
+	}
+	ncand = ruleset_candidates(x->rs, x->sc, x->t.norm, x->t.norm_len, &cand);
+	if (ncand < 0) {
+		snprintf(errstr, errstr_size, "prefilter scan failed");
+		return -1;
+	}
+	if (ncand == 0)
+		return 0;
+
+	for (size_t si = 0; si < x->t.nsent; si++) {
+		const struct text_span *sp = &x->t.sent[si];
+		size_t first = x->ncand;
+
+		rc = run_rules(x, cand, ncand, RP_SCOPE_SENTENCE, sp->start,
+			       sp->end, (uint32_t)si, errstr, errstr_size);
+		if (rc == -2) {
+			limit_hit = 1;
+			continue;
+		}
+		if (rc < 0)
+			return rc;
+		/* Paragraph-scoped rules run once per paragraph, at its last
+		 * sentence. */
+		if (si + 1 == x->t.nsent ||
+		    memchr(x->t.norm + sp->end, '\n',
+			   x->t.sent[si + 1].start - sp->end)) {
+			rc = run_rules(x, cand, ncand, RP_SCOPE_PARAGRAPH,
+				       x->t.sent[para0].start, sp->end,
+				       (uint32_t)si, errstr, errstr_size);
+			para0 = si + 1;
+			if (rc == -2)
+				limit_hit = 1;
+			else if (rc < 0)
+				return rc;
+		}
+		if (x->ncand == first)
+			continue;
+		rc = collect_fill_hits(x, cand, ncand, sp->start, sp->end,
+				       errstr, errstr_size);
+		if (rc == -2)
+			limit_hit = 1;
+		else if (rc < 0)
+			return rc;
+		for (size_t c = first; c < x->ncand; c++)
+			apply_fillers(x, &x->cand[c]);
+	}
+	if (x->t.nsent) {
+		rc = run_rules(x, cand, ncand, RP_SCOPE_ARTICLE, 0,
+			       (uint32_t)x->t.norm_len, 0, errstr, errstr_size);
+		if (rc == -2)
+			limit_hit = 1;
+		else if (rc < 0)
+			return rc;
+	}
+	qsort(x->cand, x->ncand, sizeof(*x->cand), cand_cmp);
+	rc = merge_all(x, origin, errstr, errstr_size);
+	if (rc < 0)
+		return rc;
+	*events = x->events;
+	*nevents = x->nevents;
+	return limit_hit ? -2 : 0;
+}
