@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs the build and test dependencies on Debian or Ubuntu (apt-get).
+# Idempotent: packages already present are left alone.
+set -euo pipefail
+pkgs=(build-essential cmake pkg-config libpcre2-dev libprotobuf-c-dev
+      protobuf-c-compiler libyaml-dev libvectorscan-dev libcjson-dev python3)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  echo "setup-deps: installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# One command-line test per invocation: cli_tests.sh CASE EVEXTRACT SRC SHARED
+# Each case runs the real binary on real files and asserts on its output and
+# exit code; a failing assertion prints what was expected and exits 1.
+set -uo pipefail
+case_name=$1 bin=$2 src=$3 shared=$4
+rules=$src/rules
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+fail() { echo "FAIL [$case_name]: $*" >&2; exit 1; }
+
+# eval_thresholds GOLD ARTICLES [extra eval args...]: runs eval and prints its report.
+run_eval() {
+  local gold=$1 arts=$2; shift 2
+  "$bin" eval --rules "$rules" --gold "$gold" "$@" "$arts" >"$tmp/eval.out" 2>"$tmp/eval.err"
+  local rc=$?
+  cat "$tmp/eval.out"
+  return $rc
+}
+
+# dev_set DIR: each type with required events must reach P >= 0.75, R >= 0.70.
+dev_set() {
+  local dir=$shared/corpus/dev/$1
+  [ -f "$dir/gold.jsonl" ] || fail "missing $dir (set EVX_SHARED)"
+  local types
+  types=$(python3 -c '
+import json,sys
+t=set()
+for l in open(sys.argv[1]):
+    for e in json.loads(l)["events"]:
+        if e.get("required"): t.add(e["type"])
+print(" ".join(sorted(t)))' "$dir/gold.jsonl")
+  local rc=0
+  for ty in $types; do
+    if ! run_eval "$dir/gold.jsonl" "$dir/articles.jsonl" --type "$ty" \
+         --min-precision 0.75 --min-recall 0.70 >/dev/null; then
+      echo "below threshold for $ty on $1:" >&2
+      cat "$tmp/eval.out" >&2
+      rc=1
+    fi
+  done
+  [ $rc -eq 0 ] || fail "dev set $1 below thresholds"
+}
+
+case $case_name in
+rules_test_core)
+  "$bin" rules test "$rules" >"$tmp/out" 2>&1 || { cat "$tmp/out"; fail "rules test failed"; }
+  grep -q "FAIL" "$tmp/out" && { cat "$tmp/out"; fail "a rule example failed"; }
+  ;;
+rules_three_errors)
+  "$bin" rules check "$src/tests/packs/three_errors" >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  [ $rc -eq 2 ] || fail "exit code $rc, want 2"
+  n=$(grep -cE '^[^ ]+\.ya?ml:[0-9]+: ' "$tmp/err")
+  [ "$n" -eq 3 ] || { cat "$tmp/err"; fail "$n file:line errors, want 3"; }
+  ;;
+malformed_line)
+  f=$src/tests/corpus/malformed.jsonl
+  "$bin" extract --rules "$rules" "$f" >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  [ $rc -eq 1 ] || fail "exit code $rc, want 1"
+  grep -q "malformed.jsonl:2: " "$tmp/err" || { cat "$tmp/err"; fail "no error naming line 2"; }
+  grep -q "malformed.jsonl:3: .*body" "$tmp/err" || { cat "$tmp/err"; fail "no error naming line 3 (missing body)"; }
+  grep -q "malformed.jsonl:5: .*UTF-8" "$tmp/err" || { cat "$tmp/err"; fail "no error naming line 5 (invalid UTF-8)"; }
+  grep -q '"article_id":"m-001"' "$tmp/out" || grep -q '"article_id": *"m-001"' "$tmp/out" || fail "no event from m-001"
+  grep -q '"article_id":"m-004"' "$tmp/out" || grep -q '"article_id": *"m-004"' "$tmp/out" || fail "no event from m-004"
+  "$bin" extract --strict --rules "$rules" "$f" >"$tmp/out2" 2>"$tmp/err2"
+  rc=$?
+  [ $rc -eq 1 ] || fail "--strict: exit code $rc, want 1"
+  grep -q "m-004" "$tmp/out2" && fail "--strict went on past the first bad line"
+  ;;
+seeds_golden)
+  "$bin" extract --rules "$rules" "$shared/corpus/seeds/articles.jsonl" >"$tmp/out" 2>"$tmp/err" || { cat "$tmp/err"; fail "extract failed"; }
+  diff -u "$src/tests/golden/seeds.events.jsonl" "$tmp/out" || fail "seed events differ from tests/golden/seeds.events.jsonl"
+  ;;
+seeds_eval)
+  run_eval "$shared/corpus/seeds/gold.jsonl" "$shared/corpus/seeds/articles.jsonl" \
+    --min-precision 0.90 --min-recall 0.90 --min-field-accuracy 0.85 || fail "seeds below P/R 0.90, field accuracy 0.85"
+  ;;
+own_corpus_eval)
+  run_eval "$src/tests/corpus/gold.jsonl" "$src/tests/corpus/articles.jsonl" \
+    --min-precision 0.85 --min-recall 0.85 --min-field-accuracy 0.75 || fail "own corpus below thresholds"
+  ;;
+dev_written) dev_set written-dev ;;
+dev_wikievents) dev_set wikievents-dev ;;
+dev_rams) dev_set rams-dev ;;
+dev_plover) dev_set plover-gsr ;;
+decode_roundtrip)
+  a=$shared/corpus/seeds/articles.jsonl
+  "$bin" extract --rules "$rules" "$a" >"$tmp/json" 2>/dev/null || fail "extract json"
+  "$bin" extract --rules "$rules" --format pb "$a" >"$tmp/pb" 2>/dev/null || fail "extract pb"
+  "$bin" decode "$tmp/pb" >"$tmp/decoded" || fail "decode"
+  diff -u "$tmp/json" "$tmp/decoded" || fail "decoded protobuf differs from the JSON output"
+  [ -s "$tmp/json" ] || fail "no events at all"
+  ;;
+*) fail "unknown case" ;;
+esac
+echo "ok [$case_name]"
