@@ -377,7 +377,7 @@ static void opts_help_line(const struct opt_spec *o, FILE *fp)
 		n = snprintf(left, sizeof(left), "      --%s", o->name);
 	if (o->arg && n > 0 && (size_t)n < sizeof(left))
 		snprintf(left + n, sizeof(left) - (size_t)n, " %s", o->arg);
-	fprintf(fp, "%-28s %s", left, o->help);
+	fprintf(fp, "%-32s %s", left, o->help);
 	if (o->type == OPT_STRING && o->choices)
 		fprintf(fp, " (one of %s)", o->choices);
 	if (o->def) {
