@@ -371,9 +371,9 @@ static void rt_rule(struct rt *t, const struct rp_rule *r)
 		if (pass) {
 			t->passed++;
 			if (t->report && t->verbose)
-				fprintf(t->report, "  ok   %s:%d: %s example\n",
-					r->file ? r->file : "?", ex->line,
-					is_match ? "match" : "no_match");
+				fprintf(t->report, "  ok   %s: %s:%d: %s example\n",
+					r->id, r->file ? r->file : "?",
+					ex->line, is_match ? "match" : "no_match");
 			continue;
 		}
 		t->failed++;
