@@ -109,4 +109,22 @@ int event_to_pb(const struct event *e, int delimited, char **buf, size_t *len,
 int event_pb_to_json(const uint8_t *msg, size_t len, char **buf, size_t *blen,
 		     size_t *cap);
 
+/* Fills vals with the string values of field key of e, for comparing fields
+ * by name (the evaluator, `rules test`): "attacker", "location", "target"
+ * give the entity's name; "name", "format", "status", "measure",
+ * "condition", "modality" the string; "weapons" the weapon names in bit
+ * order; "killed", "injured", "participant_count" the decimal number;
+ * "date" the formatted date; "participants", "hosts", "pledgers" the names.
+ * Singular aliases: weapon, participant, host, pledger, and count for
+ * participant_count; also "type" and "article_id". Unset values (NULL or
+ * empty strings, counts below zero, DATES_NONE) give nothing. Any other key,
+ * and a known key that gives nothing (a pack's own type carries its captures
+ * in fields[]), looks in fields[]: every value with that key. Returns the
+ * number of values, at most max. buf (bufsize >= 24) is scratch space for a
+ * number or a date; the values point into e or buf, so they live as long as
+ * both do. */
+size_t event_field_values(const struct event *e, const char *key,
+			  const char **vals, size_t max, char *buf,
+			  size_t bufsize);
+
 #endif
