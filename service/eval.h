@@ -81,8 +81,9 @@ int eval_add_article(struct eval *ev, const char *article_id, const char *body,
 		     size_t nevents);
 
 /* Fills out with the scores of one type, or of all types when type is NULL.
- * Returns 0, or -1 when type appears neither in the gold nor in the
- * predictions (out then holds the scores of nothing: zeros, P = R = 1). */
+ * Returns 0, or -1 when type is not built in and appears neither in the
+ * gold nor in the predictions (out then holds the scores of nothing: zeros,
+ * P = R = 1). */
 int eval_summary(const struct eval *ev, const char *type,
 		 struct eval_scores *out);
 
