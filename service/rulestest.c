@@ -157,9 +157,10 @@ static size_t rt_check_fields(const struct event *e, const struct rp_example *ex
 			rt_format_vals((const char *const *)kv->vals, kv->nvals,
 				       want, sizeof(want));
 			rt_format_vals(got, n, have, sizeof(have));
-			snprintf(why, why_size, "expected %s %s, got %s",
-				 kv->key, want, have);
-			described = 1;
+			/* A description cut short still says what differs. */
+			described = snprintf(why, why_size,
+					     "expected %s %s, got %s", kv->key,
+					     want, have) > 0;
 		}
 	}
 	return ok;
