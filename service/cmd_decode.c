@@ -97,6 +97,7 @@ static int decode_file(struct decode_state *st, const char *path,
 			fprintf(stderr, "%s: offset %llu: %s length prefix\n",
 				name, at, rc == -1 ? "truncated" : "invalid");
 			bad = 1;
+			st->nbad++;
 			break;
 		}
 		if (n > max_message) {
