@@ -20,7 +20,6 @@
 
 #include "diag.h"
 #include "jsonl.h"
-#include "rulepack.h"
 
 int cmd_usage_error(const char *cmd, const char *fmt, ...)
 {
