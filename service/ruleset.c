@@ -1,0 +1,1435 @@
+/*
+ * ruleset.c - compiling rule specs into an immutable, shared ruleset.
+ *
+ * Build (one thread, ruleset_build):
+ *   1. Every pattern is expanded twice from the same source. The PCRE2
+ *      expansion replaces {macro} with (?:value) and {list} with a
+ *      word-bounded alternation of the list's forms, longest first, inside
+ *      (?-i:...) or (?i:...). The prefilter expansion is the same except that
+ *      lists become a plain (?:forms) alternation, or (?:.+) when the list is
+ *      big (RS_HS_LIST_MAX_*): Vectorscan compiles big alternations slowly and
+ *      caps a pattern near 16 KB, and (?:.+) still matches whatever the list
+ *      matches, so the rest of the pattern keeps its literals.
+ *   2. PCRE2 compiles each pattern and exclusion (caseless, UTF, dupnames,
+ *      invalid UTF tolerated so a bad article cannot crash JIT code), then JIT.
+ *   3. rs_hs_convert() rewrites the prefilter expansion into something
+ *      Vectorscan accepts and that matches at least wherever the PCRE2
+ *      pattern does, at article level: anchors, \b, lookarounds and verbs are
+ *      dropped, named groups become plain groups, backreferences and
+ *      subroutine calls become (?:.*), atomic groups and possessive
+ *      quantifiers lose their atomicity. All of it is compiled with
+ *      HS_FLAG_PREFILTER|CASELESS|DOTALL|SINGLEMATCH|UTF8|ALLOWEMPTY into one
+ *      block-mode database whose ids are rule indexes. A rule whose pattern
+ *      cannot be converted or compiled gets prefiltered = 0 and a warning; it
+ *      is then a candidate for every article.
+ *
+ * Matching (any number of threads, each with its own ruleset_scratch): one
+ * hs_scan marks a bitmap of candidate rules, which starts as a copy of the
+ * bitmap of never-prefiltered rules; candidates are read off the bitmap in rule
+ * order. PCRE2 then runs only those, with the match and depth limits of
+ * limits.h and a per-scratch JIT stack. Nothing in struct ruleset changes
+ * after the build; all owned memory hangs off rs->priv and is freed by
+ * ruleset_destroy().
+ */
+#include "ruleset.h"
+
+#include <ctype.h>
+#include <hs/hs.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "limits.h"
+
+/* Lists bigger than this become (?:.+) in the prefilter pattern. */
+#define RS_HS_LIST_MAX_FORMS 64
+#define RS_HS_LIST_MAX_BYTES 2048
+
+/* Lists bigger than this are not spelled out in PCRE2 patterns (a compiled
+ * pattern is capped at 64 KB with the default link size) but matched as a
+ * run of the list's characters checked against a hash set by a callout. */
+#define RS_LIST_INLINE_MAX_FORMS 256
+#define RS_LIST_INLINE_MAX_BYTES 4096
+
+/* Vectorscan flags for every prefilter pattern. */
+#define RS_HS_FLAGS (HS_FLAG_PREFILTER | HS_FLAG_CASELESS | HS_FLAG_DOTALL | \
+		     HS_FLAG_SINGLEMATCH | HS_FLAG_UTF8 | HS_FLAG_ALLOWEMPTY)
+
+#define RS_COMPILE_FLAGS (PCRE2_CASELESS | PCRE2_UTF | PCRE2_DUPNAMES | \
+			  PCRE2_MATCH_INVALID_UTF)
+
+struct rs_priv {
+	void **blocks;         /* every malloc'd string and array of the ruleset */
+	size_t nblocks, capblocks;
+	hs_database_t *db;     /* NULL when no rule is prefiltered */
+	uint64_t *always;      /* bitmap: rules with prefiltered == 0 */
+	size_t nwords;
+	uint32_t ovec_pairs;   /* largest capture count + 1 */
+	unsigned char *jit;    /* per rule: its pattern has JIT code */
+	struct rs_set **sets;  /* per list: form set of a big list, else NULL */
+	size_t nsets;
+};
+
+/* The forms of a big list, for the callout that checks a candidate span.
+ * Open addressing; keys are lowercased (ASCII) for caseless lists. */
+struct rs_set {
+	const char **keys;
+	size_t *lens;
+	size_t mask;
+	int caseless;
+};
+
+struct ruleset_scratch {
+	pcre2_match_data *md;
+	pcre2_match_context *mctx;
+	pcre2_jit_stack *js;
+	hs_scratch_t *hs;
+	uint64_t *bits;
+	uint32_t *cand;
+	size_t nwords;
+};
+
+/* A growing byte buffer; oom set once an allocation failed. */
+struct rs_buf {
+	char *p;
+	size_t n, cap;
+	int oom;
+};
+
+static void rs_buf_add(struct rs_buf *b, const char *s, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->n + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+		char *grown;
+
+		while (cap < b->n + n + 1)
+			cap *= 2;
+		grown = realloc(b->p, cap);
+		if (!grown) {
+			b->oom = 1;
+			return;
+		}
+		b->p = grown;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->n, s, n);
+	b->n += n;
+	b->p[b->n] = '\0';
+}
+
+static void rs_buf_str(struct rs_buf *b, const char *s)
+{
+	rs_buf_add(b, s, strlen(s));
+}
+
+/* Records block p (may be NULL) as owned by the ruleset; frees it and
+ * returns NULL when the record cannot grow. */
+static void *rs_own(struct rs_priv *pv, void *p)
+{
+	if (!p)
+		return NULL;
+	if (pv->nblocks == pv->capblocks) {
+		size_t cap = pv->capblocks ? pv->capblocks * 2 : 256;
+		void **grown = realloc(pv->blocks, cap * sizeof(*grown));
+
+		if (!grown) {
+			free(p);
+			return NULL;
+		}
+		pv->blocks = grown;
+		pv->capblocks = cap;
+	}
+	pv->blocks[pv->nblocks++] = p;
+	return p;
+}
+
+static char *rs_strdup(struct rs_priv *pv, const char *s)
+{
+	return s ? rs_own(pv, strdup(s)) : NULL;
+}
+
+/* ---- Expansion of {macro} and {list} references ---- */
+
+struct rs_expander {
+	const struct rulepack *rp;
+	struct diag *d;
+	struct rs_priv *pv;
+	char **list_re;        /* per list: PCRE2 expansion, built on first use */
+	char **list_hs;        /* per list: prefilter expansion */
+	int oom;
+};
+
+static int rs_form_cmp(const void *a, const void *b)
+{
+	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+	size_t lx = strlen(x), ly = strlen(y);
+
+	if (lx != ly)
+		return lx > ly ? -1 : 1;
+	return strcmp(x, y);
+}
+
+/* Appends form s escaped for a regex: metacharacters, '#' and spaces get a
+ * backslash, so the form stays literal even under (?x). */
+static void rs_escape(struct rs_buf *b, const char *s)
+{
+	for (; *s; s++) {
+		if (strchr("\\^$.|?*+()[]{}# ", *s))
+			rs_buf_add(b, "\\", 1);
+		rs_buf_add(b, s, 1);
+	}
+}
+
+static uint64_t rs_set_hash(const char *s, size_t n, int caseless)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= caseless ? (unsigned char)tolower((unsigned char)s[i])
+			      : (unsigned char)s[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+/* Returns 1 when s[0, n) is a form in set. */
+static int rs_set_has(const struct rs_set *set, const char *s, size_t n)
+{
+	size_t i = (size_t)rs_set_hash(s, n, set->caseless) & set->mask;
+
+	for (; set->keys[i]; i = (i + 1) & set->mask) {
+		if (set->lens[i] != n)
+			continue;
+		if (set->caseless ? strncasecmp(set->keys[i], s, n) == 0
+				  : memcmp(set->keys[i], s, n) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Builds the form set of big list l (forms sorted, duplicates adjacent). */
+static struct rs_set *rs_set_build(struct rs_priv *pv, const char **forms,
+				   size_t n, int caseless)
+{
+	struct rs_set *set = rs_own(pv, calloc(1, sizeof(*set)));
+	size_t cap = 16;
+
+	while (cap < n * 2)
+		cap *= 2;
+	if (!set)
+		return NULL;
+	set->keys = rs_own(pv, calloc(cap, sizeof(*set->keys)));
+	set->lens = rs_own(pv, calloc(cap, sizeof(*set->lens)));
+	if (!set->keys || !set->lens)
+		return NULL;
+	set->mask = cap - 1;
+	set->caseless = caseless;
+	for (size_t k = 0; k < n; k++) {
+		size_t len = strlen(forms[k]);
+		size_t i = (size_t)rs_set_hash(forms[k], len, caseless) & set->mask;
+
+		if (rs_set_has(set, forms[k], len))
+			continue;
+		while (set->keys[i])
+			i = (i + 1) & set->mask;
+		set->keys[i] = rs_strdup(pv, forms[k]);
+		set->lens[i] = len;
+		if (!set->keys[i])
+			return NULL;
+	}
+	return set;
+}
+
+/* Decodes the UTF-8 character at s (advancing *s); invalid bytes come back
+ * as themselves (the YAML reader only gives valid UTF-8). */
+static uint32_t rs_utf8(const char **s)
+{
+	const unsigned char *p = (const unsigned char *)*s;
+	uint32_t c = p[0];
+	int n = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
+
+	if (n == 0) {
+		*s += 1;
+		return c;
+	}
+	c &= 0x3F >> n;
+	for (int i = 1; i <= n; i++) {
+		if ((p[i] & 0xC0) != 0x80) {
+			*s += 1;
+			return p[0];
+		}
+		c = (c << 6) | (p[i] & 0x3F);
+	}
+	*s += n + 1;
+	return c;
+}
+
+static int rs_u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The PCRE2 expansion of a big list: a word-bounded run of the characters
+ * its forms use, at most as long as its longest form, captured, and accepted
+ * by callout "L<index>" only when the run is one of the forms. Greedy, so the
+ * longest form wins, as with a spelled-out alternation. */
+static int rs_list_callout(struct rs_expander *ex, size_t li,
+			   const char **forms, size_t n, struct rs_buf *re)
+{
+	const struct rp_list *l = &ex->rp->lists[li];
+	uint32_t *cps = NULL;
+	size_t ncps = 0, cap = 0, maxlen = 0;
+	char tmp[64];
+
+	for (size_t k = 0; k < n; k++) {
+		const char *s = forms[k];
+		size_t len = 0;
+
+		while (*s) {
+			if (ncps == cap) {
+				uint32_t *grown;
+
+				cap = cap ? cap * 2 : 256;
+				grown = realloc(cps, cap * sizeof(*cps));
+				if (!grown) {
+					free(cps);
+					return -1;
+				}
+				cps = grown;
+			}
+			cps[ncps++] = rs_utf8(&s);
+			len++;
+		}
+		if (len > maxlen)
+			maxlen = len;
+	}
+	qsort(cps, ncps, sizeof(*cps), rs_u32_cmp);
+	rs_buf_str(re, "(?:(?<![\\w])((?i:[");
+	for (size_t k = 0; k < ncps; k++) {
+		if (k > 0 && cps[k] == cps[k - 1])
+			continue;
+		if (cps[k] < 128 && isalnum((int)cps[k]))
+			snprintf(tmp, sizeof(tmp), "%c", (char)cps[k]);
+		else
+			snprintf(tmp, sizeof(tmp), "\\x{%x}", (unsigned)cps[k]);
+		rs_buf_str(re, tmp);
+	}
+	free(cps);
+	snprintf(tmp, sizeof(tmp), "]{1,%zu}))(?![\\w])(?C\"L%zu\"))", maxlen, li);
+	rs_buf_str(re, tmp);
+	ex->pv->sets[li] = rs_set_build(ex->pv, forms, n, l->caseless);
+	return ex->pv->sets[li] ? 0 : -1;
+}
+
+/* Builds both expansions of list l. */
+static int rs_list_expand(struct rs_expander *ex, size_t li)
+{
+	const struct rp_list *l = &ex->rp->lists[li];
+	struct rs_buf re = {0}, hs = {0}, alt = {0};
+	const char **forms;
+	size_t n = 0, kept = 0;
+
+	for (size_t i = 0; i < l->nentries; i++)
+		n += l->entries[i].nforms;
+	forms = malloc((n + 1) * sizeof(*forms));
+	if (!forms)
+		return -1;
+	n = 0;
+	for (size_t i = 0; i < l->nentries; i++)
+		for (size_t j = 0; j < l->entries[i].nforms; j++)
+			forms[n++] = l->entries[i].forms[j];
+	qsort(forms, n, sizeof(*forms), rs_form_cmp);
+	if (n > RS_LIST_INLINE_MAX_FORMS && rs_list_callout(ex, li, forms, n, &re) < 0)
+		re.oom = 1;
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0 && strcmp(forms[i], forms[i - 1]) == 0)
+			continue;
+		if (kept++)
+			rs_buf_add(&alt, "|", 1);
+		rs_escape(&alt, forms[i]);
+	}
+	if (kept == 0)
+		rs_buf_add(&alt, "", 0);
+	if (re.n == 0 && !re.oom && alt.n > RS_LIST_INLINE_MAX_BYTES &&
+	    rs_list_callout(ex, li, forms, n, &re) < 0)
+		re.oom = 1;
+	free(forms);
+	if (re.n == 0) {
+		rs_buf_str(&re, l->caseless ? "(?:(?<![\\w])(?i:" : "(?:(?<![\\w])(?-i:");
+		rs_buf_add(&re, alt.p, alt.n);
+		rs_buf_str(&re, ")(?![\\w]))");
+	}
+	if (kept > RS_HS_LIST_MAX_FORMS || alt.n > RS_HS_LIST_MAX_BYTES) {
+		rs_buf_str(&hs, "(?:.+)");
+	} else {
+		rs_buf_str(&hs, "(?:");
+		rs_buf_add(&hs, alt.p, alt.n);
+		rs_buf_str(&hs, ")");
+	}
+	free(alt.p);
+	if (re.oom || hs.oom || alt.oom) {
+		free(re.p);
+		free(hs.p);
+		return -1;
+	}
+	ex->list_re[li] = re.p;
+	ex->list_hs[li] = hs.p;
+	return 0;
+}
+
+/* Where an expansion started, for messages. */
+struct rs_site {
+	const char *file;
+	int line;
+	const char *rule;
+	const char *what;     /* "pattern" or "exclude[2]" */
+};
+
+static int rs_expand_str(struct rs_expander *ex, const struct rs_site *site,
+			 const char *src, int for_hs, struct rs_buf *out,
+			 const char **stack, int depth);
+
+/* Expands reference {name}; stack holds the macros being expanded. */
+static int rs_expand_ref(struct rs_expander *ex, const struct rs_site *site,
+			 const char *name, int for_hs, struct rs_buf *out,
+			 const char **stack, int depth)
+{
+	const struct rulepack *rp = ex->rp;
+	const struct rp_macro *m = NULL;
+	int rc;
+
+	for (size_t i = 0; i < rp->nlists; i++) {
+		if (strcmp(rp->lists[i].name, name) != 0)
+			continue;
+		if (!ex->list_re[i] && rs_list_expand(ex, i) < 0) {
+			ex->oom = 1;
+			return -1;
+		}
+		rs_buf_str(out, for_hs ? ex->list_hs[i] : ex->list_re[i]);
+		return 0;
+	}
+	for (size_t i = 0; i < rp->nmacros && !m; i++)
+		if (strcmp(rp->macros[i].name, name) == 0)
+			m = &rp->macros[i];
+	if (!m)
+		return diag_error(ex->d, site->file, site->line, site->rule,
+				  "%s: unknown macro {%s}", site->what, name);
+	for (int i = 0; i < depth; i++) {
+		if (strcmp(stack[i], name) != 0)
+			continue;
+		{
+			struct rs_buf cyc = {0};
+
+			for (int j = i; j < depth; j++) {
+				rs_buf_str(&cyc, stack[j]);
+				rs_buf_str(&cyc, " -> ");
+			}
+			rs_buf_str(&cyc, name);
+			diag_error(ex->d, site->file, site->line, site->rule,
+				   "%s: macro cycle %s (macro \"%s\" at %s:%d)",
+				   site->what, cyc.p ? cyc.p : name, name,
+				   m->file, m->line);
+			free(cyc.p);
+			return -1;
+		}
+	}
+	if (depth >= EVX_MAX_MACRO_DEPTH)
+		return diag_error(ex->d, site->file, site->line, site->rule,
+				  "%s: macros nested deeper than %d at {%s}",
+				  site->what, EVX_MAX_MACRO_DEPTH, name);
+	stack[depth] = name;
+	rs_buf_str(out, "(?:");
+	rc = rs_expand_str(ex, site, m->value, for_hs, out, stack, depth + 1);
+	rs_buf_str(out, ")");
+	return rc;
+}
+
+/* Copies src to out expanding {identifier} references outside character
+ * classes, \Q...\E and escapes; {2}, {2,3} and \{ stay as they are. */
+static int rs_expand_str(struct rs_expander *ex, const struct rs_site *site,
+			 const char *src, int for_hs, struct rs_buf *out,
+			 const char **stack, int depth)
+{
+	int rc = 0, in_class = 0;
+	const char *p = src;
+
+	while (*p) {
+		if (p[0] == '\\' && p[1] == 'Q') {
+			const char *e = strstr(p + 2, "\\E");
+			size_t n = e ? (size_t)(e + 2 - p) : strlen(p);
+
+			rs_buf_add(out, p, n);
+			p += n;
+		} else if (p[0] == '\\') {
+			rs_buf_add(out, p, p[1] ? 2 : 1);
+			p += p[1] ? 2 : 1;
+		} else if (in_class) {
+			if (p[0] == '[' && p[1] == ':') {
+				const char *e = strstr(p + 2, ":]");
+				size_t n = e ? (size_t)(e + 2 - p) : 1;
+
+				rs_buf_add(out, p, n);
+				p += n;
+				continue;
+			}
+			if (p[0] == ']')
+				in_class = 0;
+			rs_buf_add(out, p++, 1);
+		} else if (p[0] == '[') {
+			/* A ']' right after '[' or '[^' is a literal. */
+			size_t n = p[1] == '^' ? 2 : 1;
+
+			if (p[n] == ']')
+				n++;
+			rs_buf_add(out, p, n);
+			p += n;
+			in_class = 1;
+		} else if (p[0] == '{' && (isalpha((unsigned char)p[1]) || p[1] == '_')) {
+			const char *e = p + 1;
+			char name[128];
+
+			while (isalnum((unsigned char)*e) || *e == '_')
+				e++;
+			if (*e != '}' || (size_t)(e - p - 1) >= sizeof(name)) {
+				rs_buf_add(out, p++, 1);
+				continue;
+			}
+			memcpy(name, p + 1, (size_t)(e - p - 1));
+			name[e - p - 1] = '\0';
+			if (rs_expand_ref(ex, site, name, for_hs, out, stack, depth) < 0)
+				rc = -1;
+			p = e + 1;
+		} else {
+			rs_buf_add(out, p++, 1);
+		}
+	}
+	if (out->oom)
+		ex->oom = 1;
+	return rc;
+}
+
+/* Expands src once for PCRE2 (*re) and once for the prefilter (*hs, when hs
+ * is not NULL). Errors are reported at site. */
+static int rs_expand(struct rs_expander *ex, const struct rs_site *site,
+		     const char *src, char **re, char **hs)
+{
+	const char *stack[EVX_MAX_MACRO_DEPTH + 1];
+	struct rs_buf b = {0}, h = {0};
+	int rc;
+
+	rc = rs_expand_str(ex, site, src, 0, &b, stack, 0);
+	if (rc == 0 && hs)
+		rc = rs_expand_str(ex, site, src, 1, &h, stack, 0);
+	rs_buf_add(&b, "", 0);
+	rs_buf_add(&h, "", 0);
+	if (rc < 0 || b.oom || h.oom) {
+		if (b.oom || h.oom)
+			ex->oom = 1;
+		free(b.p);
+		free(h.p);
+		return -1;
+	}
+	*re = b.p;
+	if (hs)
+		*hs = h.p;
+	else
+		free(h.p);
+	return 0;
+}
+
+/* ---- Prefilter patterns for Vectorscan ---- */
+
+/* Returns the index just past the group opening at p[i] == '(' (its
+ * matching ')'), skipping escapes, classes and \Q...\E. */
+static size_t rs_group_end(const char *p, size_t i)
+{
+	int depth = 0, in_class = 0;
+
+	for (; p[i]; i++) {
+		if (p[i] == '\\' && p[i + 1] == 'Q') {
+			const char *e = strstr(p + i + 2, "\\E");
+
+			if (!e)
+				return strlen(p);
+			i = (size_t)(e - p) + 1;
+		} else if (p[i] == '\\') {
+			if (p[i + 1])
+				i++;
+		} else if (in_class) {
+			if (p[i] == '[' && p[i + 1] == ':') {
+				const char *e = strstr(p + i + 2, ":]");
+
+				if (e)
+					i = (size_t)(e - p) + 1;
+			} else if (p[i] == ']') {
+				in_class = 0;
+			}
+		} else if (p[i] == '[') {
+			in_class = 1;
+			if (p[i + 1] == '^')
+				i++;
+			if (p[i + 1] == ']')
+				i++;
+		} else if (p[i] == '(') {
+			depth++;
+		} else if (p[i] == ')' && --depth == 0) {
+			return i + 1;
+		}
+	}
+	return i;
+}
+
+/* Length of a {n}, {n,} or {n,m} quantifier at p, else 0. */
+static size_t rs_brace_quant(const char *p)
+{
+	size_t i = 1;
+
+	if (!isdigit((unsigned char)p[i]))
+		return 0;
+	while (isdigit((unsigned char)p[i]))
+		i++;
+	if (p[i] == ',') {
+		i++;
+		while (isdigit((unsigned char)p[i]))
+			i++;
+	}
+	return p[i] == '}' ? i + 1 : 0;
+}
+
+/* Index past a quantifier (and its lazy/possessive mark) at p[i], if any:
+ * used after something dropped, so no quantifier is left dangling. */
+static size_t rs_skip_quant(const char *p, size_t i)
+{
+	size_t q = 0;
+
+	if (p[i] == '*' || p[i] == '+' || p[i] == '?')
+		q = 1;
+	else if (p[i] == '{')
+		q = rs_brace_quant(p + i);
+	if (q && (p[i + q] == '?' || p[i + q] == '+'))
+		q++;
+	return i + q;
+}
+
+static int rs_is_name(const char *p, size_t n, const char *const *names)
+{
+	for (size_t i = 0; names[i]; i++)
+		if (strlen(names[i]) == n && strncmp(p, names[i], n) == 0)
+			return 1;
+	return 0;
+}
+
+/* Rewrites PCRE2 pattern p into out for Vectorscan's prefilter mode so that
+ * it matches at least wherever p does (see the top of the file). Returns 0,
+ * or -1 with *why set for a construct it cannot widen safely. */
+static int rs_hs_convert(const char *p, struct rs_buf *out, const char **why)
+{
+	static const char *const look_names[] = {"pla", "plb", "nla", "nlb",
+		"positive_lookahead", "positive_lookbehind", "negative_lookahead",
+		"negative_lookbehind", "napla", "naplb",
+		"non_atomic_positive_lookahead", "non_atomic_positive_lookbehind",
+		NULL};
+	static const char *const group_names[] = {"atomic", "sr", "script_run",
+		"asr", "atomic_script_run", NULL};
+	int after_quant = 0;
+	size_t i = 0;
+
+	while (p[i]) {
+		char c = p[i];
+
+		if (c == '\\') {
+			char e = p[i + 1];
+
+			after_quant = 0;
+			if (e == 'Q') {
+				const char *end = strstr(p + i + 2, "\\E");
+				size_t n = end ? (size_t)(end - p) + 2 - i : strlen(p + i);
+
+				rs_buf_add(out, p + i, n);
+				if (!end)
+					rs_buf_str(out, "\\E");
+				i += n;
+			} else if (e && strchr("bBAzZGK", e)) {
+				/* Assertions only narrow; a sentence boundary is not
+				 * an article boundary. */
+				i = rs_skip_quant(p, i + 2);
+			} else if (e == 'R') {
+				rs_buf_str(out, "(?:\\r\\n|[\\n\\x0b\\x0c\\r\\x{85}\\x{2028}\\x{2029}])");
+				i += 2;
+			} else if (e == 'X') {
+				rs_buf_str(out, "(?:.+)");
+				i += 2;
+			} else if ((e >= '1' && e <= '9') || e == 'g' || e == 'k') {
+				/* Backreference or subroutine call: any text. */
+				i += 2;
+				if (p[i] == '{' || p[i] == '<' || p[i] == '\'') {
+					char close = p[i] == '{' ? '}' : p[i] == '<' ? '>' : '\'';
+					const char *end = strchr(p + i + 1, close);
+
+					i = end ? (size_t)(end - p) + 1 : strlen(p);
+				} else {
+					if (p[i] == '-' || p[i] == '+')
+						i++;
+					while (isdigit((unsigned char)p[i]))
+						i++;
+				}
+				rs_buf_str(out, "(?:.*)");
+			} else if (e && strchr("xopPN", e) && p[i + 2] == '{') {
+				const char *end = strchr(p + i + 2, '}');
+				size_t n = end ? (size_t)(end - p) + 1 - i : strlen(p + i);
+
+				rs_buf_add(out, p + i, n);
+				i += n;
+			} else if (e == 'c' && p[i + 2]) {
+				rs_buf_add(out, p + i, 3);
+				i += 3;
+			} else {
+				rs_buf_add(out, p + i, e ? 2 : 1);
+				i += e ? 2 : 1;
+			}
+		} else if (c == '[') {
+			size_t j = i + 1;
+
+			if (p[j] == '^')
+				j++;
+			if (p[j] == ']')
+				j++;
+			while (p[j] && p[j] != ']') {
+				if (p[j] == '\\' && p[j + 1])
+					j++;
+				else if (p[j] == '[' && p[j + 1] == ':' && strstr(p + j + 2, ":]"))
+					j = (size_t)(strstr(p + j + 2, ":]") - p) + 1;
+				j++;
+			}
+			if (p[j] == ']')
+				j++;
+			rs_buf_add(out, p + i, j - i);
+			i = j;
+			after_quant = 0;
+		} else if (c == '(' && p[i + 1] == '*') {
+			size_t n = 2;
+
+			while (isalpha((unsigned char)p[i + n]) || p[i + n] == '_')
+				n++;
+			if (p[i + n] == ':' && rs_is_name(p + i + 2, n - 2, look_names)) {
+				i = rs_skip_quant(p, rs_group_end(p, i));
+			} else if (p[i + n] == ':' && rs_is_name(p + i + 2, n - 2, group_names)) {
+				rs_buf_str(out, "(?:");
+				i += n + 1;
+			} else if (n == 8 && strncmp(p + i + 2, "ACCEPT", 6) == 0) {
+				*why = "(*ACCEPT)";
+				return -1;
+			} else {
+				/* A verb or start-of-pattern option: only narrows. */
+				const char *end = strchr(p + i, ')');
+
+				i = end ? (size_t)(end - p) + 1 : strlen(p);
+			}
+			after_quant = 0;
+		} else if (c == '(' && p[i + 1] == '?') {
+			const char *q = p + i + 2;
+
+			after_quant = 0;
+			if (*q == '#') {
+				const char *end = strchr(q, ')');
+
+				i = end ? (size_t)(end - p) + 1 : strlen(p);
+			} else if (*q == ':' || *q == '|' || *q == '>') {
+				rs_buf_str(out, "(?:");
+				i += 3;
+			} else if (*q == '=' || *q == '!' || *q == '*' ||
+				   (*q == '<' && (q[1] == '=' || q[1] == '!' || q[1] == '*'))) {
+				i = rs_skip_quant(p, rs_group_end(p, i));
+			} else if (*q == '<' || *q == '\'' || (*q == 'P' && q[1] == '<')) {
+				char close = *q == '\'' ? '\'' : '>';
+				const char *end = strchr(q + 1, close);
+
+				if (!end) {
+					*why = "unterminated group name";
+					return -1;
+				}
+				rs_buf_str(out, "(");
+				i = (size_t)(end - p) + 1;
+			} else if ((*q == 'P' && (q[1] == '=' || q[1] == '>')) ||
+				   *q == 'R' || *q == '&' || isdigit((unsigned char)*q) ||
+				   ((*q == '+' || *q == '-') && isdigit((unsigned char)q[1]))) {
+				const char *end = strchr(q, ')');
+
+				rs_buf_str(out, "(?:.*)");
+				i = end ? (size_t)(end - p) + 1 : strlen(p);
+			} else if (*q == 'C') {
+				const char *end = strchr(q, ')');
+
+				i = end ? (size_t)(end - p) + 1 : strlen(p);
+			} else if (*q == '(') {
+				*why = "a conditional group (?(...)";
+				return -1;
+			} else {
+				/* Option settings: (?i), (?-i:...), (?s), (?U), ... */
+				size_t n = 0;
+
+				while (isalpha((unsigned char)q[n]) || q[n] == '-' || q[n] == '^')
+					n++;
+				if (memchr(q, 'x', n)) {
+					*why = "extended mode (?x)";
+					return -1;
+				}
+				if (q[n] == ':') {
+					rs_buf_str(out, "(?:");
+					i += 3 + n;
+				} else if (q[n] == ')') {
+					i += 3 + n;
+				} else {
+					*why = "an unknown (? group";
+					return -1;
+				}
+			}
+		} else if (c == '^' || c == '$') {
+			i = rs_skip_quant(p, i + 1);
+			after_quant = 0;
+		} else if (c == '*' || c == '+' || c == '?') {
+			if (after_quant && c == '+') {
+				i++;  /* possessive: drop the mark */
+			} else {
+				rs_buf_add(out, p + i++, 1);
+			}
+			after_quant = !after_quant;
+		} else if (c == '{') {
+			size_t n = rs_brace_quant(p + i);
+
+			if (n) {
+				rs_buf_add(out, p + i, n);
+				i += n;
+				after_quant = 1;
+			} else {
+				rs_buf_str(out, "\\{");
+				i++;
+				after_quant = 0;
+			}
+		} else if (c == '}') {
+			rs_buf_str(out, "\\}");
+			i++;
+			after_quant = 0;
+		} else {
+			rs_buf_add(out, p + i++, 1);
+			after_quant = 0;
+		}
+	}
+	rs_buf_add(out, "", 0);
+	return out->oom ? -1 : 0;
+}
+
+/* ---- Compiling ---- */
+
+/* Compiles expanded pattern re; on error reports PCRE2's message with the
+ * offset into the expanded pattern and the text around it. */
+static pcre2_code *rs_compile(struct diag *d, const struct rs_site *site,
+			      const char *re)
+{
+	PCRE2_SIZE off = 0;
+	int err = 0;
+	pcre2_code *code = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED,
+					 RS_COMPILE_FLAGS, &err, &off, NULL);
+	PCRE2_UCHAR msg[256];
+	size_t len = strlen(re), from, to;
+
+	if (code)
+		return code;
+	pcre2_get_error_message(err, msg, sizeof(msg));
+	if (off > len)
+		off = len;
+	from = off > 20 ? off - 20 : 0;
+	to = off + 20 < len ? off + 20 : len;
+	/* Do not cut a UTF-8 character in two. */
+	while (from > 0 && ((unsigned char)re[from] & 0xC0) == 0x80)
+		from--;
+	while (to < len && ((unsigned char)re[to] & 0xC0) == 0x80)
+		to++;
+	diag_error(d, site->file, site->line, site->rule,
+		   "%s: %s at offset %zu, near \"%s%.*s<HERE>%.*s%s\"%s",
+		   site->what, (const char *)msg, (size_t)off, from ? "..." : "",
+		   (int)(off - from), re + from, (int)(to - off), re + off,
+		   to < len ? "..." : "",
+		   err == PCRE2_ERROR_PATTERN_TOO_LARGE ?
+		   " (each {list} expands to all its forms; a compiled pattern "
+		   "is capped at 64 KB by PCRE2's default link size)" : "");
+	return NULL;
+}
+
+/* Field filled by group name: a trailing "_<digits>" or "<digits>" dropped. */
+static char *rs_field(struct rs_priv *pv, const char *name)
+{
+	size_t n = strlen(name);
+	char *f;
+
+	while (n > 0 && isdigit((unsigned char)name[n - 1]))
+		n--;
+	if (n < strlen(name) && n > 0 && name[n - 1] == '_')
+		n--;
+	if (n == 0)
+		n = strlen(name);
+	f = rs_own(pv, malloc(n + 1));
+	if (f) {
+		memcpy(f, name, n);
+		f[n] = '\0';
+	}
+	return f;
+}
+
+static int rs_group_cmp(const void *a, const void *b)
+{
+	const struct rs_group *x = a, *y = b;
+
+	return (x->num > y->num) - (x->num < y->num);
+}
+
+/* Reads the name table into r->groups, in group number order (the order of
+ * the groups in the pattern), so participant_1 comes before participant_2. */
+static int rs_groups(struct rs_priv *pv, struct rs_rule *r)
+{
+	uint32_t count = 0, size = 0;
+	PCRE2_SPTR table = NULL;
+
+	pcre2_pattern_info(r->re, PCRE2_INFO_NAMECOUNT, &count);
+	pcre2_pattern_info(r->re, PCRE2_INFO_NAMEENTRYSIZE, &size);
+	pcre2_pattern_info(r->re, PCRE2_INFO_NAMETABLE, &table);
+	if (count == 0)
+		return 0;
+	r->groups = rs_own(pv, calloc(count, sizeof(*r->groups)));
+	if (!r->groups)
+		return -1;
+	for (uint32_t i = 0; i < count; i++) {
+		PCRE2_SPTR e = table + (size_t)i * size;
+
+		r->groups[i].num = (e[0] << 8) | e[1];
+		r->groups[i].field = rs_field(pv, (const char *)e + 2);
+		if (!r->groups[i].field)
+			return -1;
+	}
+	r->ngroups = count;
+	qsort(r->groups, count, sizeof(*r->groups), rs_group_cmp);
+	return 0;
+}
+
+static void rs_note_captures(struct rs_priv *pv, const pcre2_code *code)
+{
+	uint32_t cap = 0;
+
+	pcre2_pattern_info(code, PCRE2_INFO_CAPTURECOUNT, &cap);
+	if (cap + 1 > pv->ovec_pairs)
+		pv->ovec_pairs = cap + 1;
+}
+
+static uint64_t rs_fnv(uint64_t h, const void *data, size_t n)
+{
+	const unsigned char *s = data;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= s[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+/* Copies the parts of spec r that the ruleset keeps, other than patterns. */
+static int rs_copy_rule(struct rs_priv *pv, const struct rulepack *rp,
+			const struct rp_rule *sr, struct rs_rule *r)
+{
+	char buf[32];
+	size_t n = 0;
+
+	r->id = rs_strdup(pv, sr->id);
+	r->revision = sr->revision;
+	snprintf(buf, sizeof(buf), "@%d", sr->revision);
+	r->idrev = rs_own(pv, malloc(strlen(sr->id) + strlen(buf) + 1));
+	if (r->idrev)
+		sprintf((char *)r->idrev, "%s%s", sr->id, buf);
+	r->type = sr->type ? rs_strdup(pv, sr->type) : NULL;
+	r->scope = sr->scope;
+	r->pack = sr->pack ? rs_strdup(pv, sr->pack) : NULL;
+	for (size_t i = 0; i < rp->npacks; i++)
+		if (sr->pack && strcmp(rp->packs[i].name, sr->pack) == 0)
+			r->pack_version = rs_strdup(pv, rp->packs[i].version);
+	if (sr->nfill) {
+		const char **fill = rs_own(pv, calloc(sr->nfill, sizeof(*fill)));
+
+		if (!fill)
+			return -1;
+		for (size_t i = 0; i < sr->nfill; i++)
+			if (!(fill[i] = rs_strdup(pv, sr->fill[i])))
+				return -1;
+		r->fill = fill;
+		r->nfill = sr->nfill;
+	}
+	for (size_t i = 0; i < sr->nset; i++)
+		n += sr->set[i].nvals;
+	if (n) {
+		r->set = rs_own(pv, calloc(n, sizeof(*r->set)));
+		if (!r->set)
+			return -1;
+		for (size_t i = 0; i < sr->nset; i++) {
+			for (size_t j = 0; j < sr->set[i].nvals; j++) {
+				struct rs_kv *kv = &r->set[r->nset++];
+
+				kv->key = rs_strdup(pv, sr->set[i].key);
+				kv->val = rs_strdup(pv, sr->set[i].vals[j]);
+				if (!kv->key || !kv->val)
+					return -1;
+			}
+		}
+	}
+	if (!r->id || !r->idrev || (sr->type && !r->type) ||
+	    (sr->pack && !r->pack))
+		return -1;
+	return 0;
+}
+
+static int rs_gazetteer(struct ruleset *rs, const struct rulepack *rp,
+			struct diag *d)
+{
+	int rc = 0;
+
+	rs->gz = gazetteer_new();
+	if (!rs->gz)
+		return diag_error(d, NULL, 0, NULL, "out of memory");
+	for (size_t i = 0; i < rp->nlists; i++) {
+		const struct rp_list *l = &rp->lists[i];
+
+		for (size_t j = 0; j < l->nentries; j++) {
+			const struct rp_entry *e = &l->entries[j];
+
+			for (size_t k = 0; k < e->nforms; k++) {
+				int st = gazetteer_add(rs->gz, l->name, e->forms[k],
+						       e->name, e->code);
+				const struct gaz_entry *old;
+
+				if (st == -1)
+					return diag_error(d, NULL, 0, NULL, "out of memory");
+				if (st == 0)
+					continue;
+				old = gazetteer_lookup(rs->gz, l->name, e->forms[k],
+						       strlen(e->forms[k]));
+				rc = diag_error(d, l->file, e->line, NULL,
+						"list \"%s\": form \"%s\" of \"%s\" already "
+						"names \"%s\" in this list (forms are compared "
+						"ignoring case, \"the\", \"'s\" and acronym dots)",
+						l->name, e->forms[k], e->name,
+						old ? old->name : "?");
+			}
+		}
+	}
+	return rc;
+}
+
+/* Compiles the prefilter database over rules whose hs pattern is not NULL.
+ * A pattern Vectorscan refuses is warned about, dropped (its rule is always
+ * a candidate) and the rest compiled again. */
+static void rs_prefilter(struct ruleset *rs, struct diag *d,
+			 const struct rulepack *rp, char **hs)
+{
+	struct rs_priv *pv = rs->priv;
+	const char **exprs = calloc(rs->nrules + 1, sizeof(*exprs));
+	unsigned *flags = calloc(rs->nrules + 1, sizeof(*flags));
+	unsigned *ids = calloc(rs->nrules + 1, sizeof(*ids));
+	hs_compile_error_t *err = NULL;
+	int individually = 0;
+
+	if (!exprs || !flags || !ids) {
+		for (size_t i = 0; i < rs->nrules; i++)
+			rs->rules[i].prefiltered = 0;
+		goto out;
+	}
+	for (;;) {
+		unsigned n = 0;
+
+		for (size_t i = 0; i < rs->nrules; i++) {
+			if (!rs->rules[i].prefiltered)
+				continue;
+			exprs[n] = hs[i];
+			flags[n] = RS_HS_FLAGS;
+			ids[n++] = (unsigned)i;
+		}
+		if (n == 0)
+			break;
+		if (hs_compile_multi(exprs, flags, ids, n, HS_MODE_BLOCK, NULL,
+				     &pv->db, &err) == HS_SUCCESS)
+			break;
+		pv->db = NULL;
+		if (err->expression >= 0 && (unsigned)err->expression < n) {
+			size_t r = ids[err->expression];
+
+			diag_warn(d, rp->rules[r].file, rp->rules[r].pattern_line,
+				  rs->rules[r].id, "prefilter: %s; the rule runs on "
+				  "every article", err->message);
+			rs->rules[r].prefiltered = 0;
+		} else if (!individually) {
+			/* Not pinned on one pattern: try each alone. */
+			individually = 1;
+			for (unsigned k = 0; k < n; k++) {
+				hs_database_t *one = NULL;
+				hs_compile_error_t *e1 = NULL;
+				size_t r = ids[k];
+
+				if (hs_compile(exprs[k], flags[k], HS_MODE_BLOCK, NULL,
+					       &one, &e1) == HS_SUCCESS) {
+					hs_free_database(one);
+					continue;
+				}
+				diag_warn(d, rp->rules[r].file, rp->rules[r].pattern_line,
+					  rs->rules[r].id, "prefilter: %s; the rule "
+					  "runs on every article", e1->message);
+				rs->rules[r].prefiltered = 0;
+				hs_free_compile_error(e1);
+			}
+		} else {
+			diag_warn(d, NULL, 0, NULL, "prefilter: %s; every rule runs "
+				  "on every article", err->message);
+			for (size_t i = 0; i < rs->nrules; i++)
+				rs->rules[i].prefiltered = 0;
+		}
+		hs_free_compile_error(err);
+		err = NULL;
+	}
+out:
+	free(exprs);
+	free(flags);
+	free(ids);
+}
+
+struct ruleset *ruleset_build(const struct rulepack *rp, struct diag *d)
+{
+	struct rs_expander ex = {0};
+	size_t errors0 = d->nerrors;
+	struct ruleset *rs = NULL;
+	struct rs_priv *pv = NULL;
+	char **hs = NULL;
+	uint64_t h = 1469598103934665603ULL;
+
+	ex.rp = rp;
+	ex.d = d;
+	ex.pv = pv = calloc(1, sizeof(*pv));
+	rs = calloc(1, sizeof(*rs));
+	ex.list_re = calloc(rp->nlists + 1, sizeof(*ex.list_re));
+	ex.list_hs = calloc(rp->nlists + 1, sizeof(*ex.list_hs));
+	hs = calloc(rp->nrules + 1, sizeof(*hs));
+	if (!rs || !pv || !ex.list_re || !ex.list_hs || !hs) {
+		free(pv);
+		pv = NULL;
+		diag_error(d, NULL, 0, NULL, "out of memory");
+		goto out;
+	}
+	rs->priv = pv;
+	rs->rules = rs_own(pv, calloc(rp->nrules + 1, sizeof(*rs->rules)));
+	pv->jit = rs_own(pv, calloc(rp->nrules + 1, 1));
+	pv->sets = rs_own(pv, calloc(rp->nlists + 1, sizeof(*pv->sets)));
+	pv->nsets = rp->nlists;
+	pv->nwords = (rp->nrules + 63) / 64 + 1;
+	pv->always = rs_own(pv, calloc(pv->nwords, sizeof(*pv->always)));
+	rs->packs = rs_own(pv, calloc(rp->npacks + 1, sizeof(*rs->packs)));
+	pv->ovec_pairs = 1;
+	if (!rs->rules || !pv->jit || !pv->always || !rs->packs || !pv->sets) {
+		diag_error(d, NULL, 0, NULL, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < rp->npacks; i++) {
+		struct rp_pack *pk = &rs->packs[i];
+
+		pk->name = rs_strdup(pv, rp->packs[i].name);
+		pk->version = rs_strdup(pv, rp->packs[i].version);
+		pk->description = rs_strdup(pv, rp->packs[i].description);
+		pk->file = rs_strdup(pv, rp->packs[i].file);
+		pk->line = rp->packs[i].line;
+		rs->npacks++;
+	}
+	for (size_t i = 0; i < rp->nrules; i++) {
+		const struct rp_rule *sr = &rp->rules[i];
+		struct rs_rule *r = &rs->rules[i];
+		struct rs_site site = {sr->file, sr->pattern_line, sr->id, "pattern"};
+		char *re = NULL, *hsre = NULL;
+		struct rs_buf conv = {0};
+		const char *why = NULL;
+		char num[16];
+
+		rs->nrules++;
+		if (rs_copy_rule(pv, rp, sr, r) < 0) {
+			diag_error(d, NULL, 0, NULL, "out of memory");
+			goto out;
+		}
+		r->excl = rs_own(pv, calloc(sr->nexclude + 1, sizeof(*r->excl)));
+		if (!r->excl) {
+			diag_error(d, NULL, 0, NULL, "out of memory");
+			goto out;
+		}
+		h = rs_fnv(h, sr->id, strlen(sr->id) + 1);
+		snprintf(num, sizeof(num), "%d", sr->revision);
+		h = rs_fnv(h, num, strlen(num) + 1);
+		if (rs_expand(&ex, &site, sr->pattern, &re, &hsre) == 0) {
+			h = rs_fnv(h, re, strlen(re) + 1);
+			r->re = rs_compile(d, &site, re);
+		}
+		if (r->re) {
+			pv->jit[i] = pcre2_jit_compile(r->re, PCRE2_JIT_COMPLETE) == 0;
+			rs_note_captures(pv, r->re);
+			if (rs_groups(pv, r) < 0)
+				ex.oom = 1;
+			if (rs_hs_convert(hsre, &conv, &why) == 0) {
+				r->prefiltered = 1;
+				hs[i] = conv.p;
+				conv.p = NULL;
+			} else {
+				diag_warn(d, sr->file, sr->pattern_line, sr->id,
+					  "prefilter: %s cannot be prefiltered; the "
+					  "rule runs on every article",
+					  why ? why : "the pattern");
+			}
+			free(conv.p);
+		}
+		free(re);
+		free(hsre);
+		for (size_t k = 0; k < sr->nexclude; k++) {
+			char what[32];
+			struct rs_site xs = {sr->file, sr->exclude_line[k], sr->id, what};
+
+			snprintf(what, sizeof(what), "exclude[%zu]", k);
+			re = NULL;
+			if (rs_expand(&ex, &xs, sr->exclude[k], &re, NULL) == 0) {
+				h = rs_fnv(h, re, strlen(re) + 1);
+				r->excl[r->nexcl] = rs_compile(d, &xs, re);
+				if (r->excl[r->nexcl]) {
+					pcre2_jit_compile(r->excl[r->nexcl], PCRE2_JIT_COMPLETE);
+					rs_note_captures(pv, r->excl[r->nexcl]);
+					r->nexcl++;
+				}
+			}
+			free(re);
+		}
+		if (ex.oom) {
+			diag_error(d, NULL, 0, NULL, "out of memory");
+			goto out;
+		}
+	}
+	snprintf(rs->hash, sizeof(rs->hash), "%016llx", (unsigned long long)h);
+	if (rs_gazetteer(rs, rp, d) < 0 || d->nerrors > errors0)
+		goto out;
+	rs_prefilter(rs, d, rp, hs);
+	for (size_t i = 0; i < rs->nrules; i++)
+		if (!rs->rules[i].prefiltered)
+			pv->always[i / 64] |= 1ULL << (i % 64);
+out:
+	for (size_t i = 0; i < rp->nlists && ex.list_re; i++) {
+		free(ex.list_re[i]);
+		free(ex.list_hs[i]);
+	}
+	free(ex.list_re);
+	free(ex.list_hs);
+	for (size_t i = 0; hs && i < rp->nrules; i++)
+		free(hs[i]);
+	free(hs);
+	if (d->nerrors > errors0) {
+		ruleset_destroy(rs);
+		return NULL;
+	}
+	return rs;
+}
+
+void ruleset_destroy(struct ruleset *rs)
+{
+	struct rs_priv *pv;
+
+	if (!rs)
+		return;
+	pv = rs->priv;
+	for (size_t i = 0; i < rs->nrules && rs->rules; i++) {
+		pcre2_code_free(rs->rules[i].re);
+		for (size_t k = 0; k < rs->rules[i].nexcl; k++)
+			pcre2_code_free(rs->rules[i].excl[k]);
+	}
+	gazetteer_destroy(rs->gz);
+	if (pv) {
+		hs_free_database(pv->db);
+		for (size_t i = 0; i < pv->nblocks; i++)
+			free(pv->blocks[i]);
+		free(pv->blocks);
+		free(pv);
+	}
+	free(rs);
+}
+
+struct ruleset *ruleset_load(const char *path, struct diag *d)
+{
+	struct rulepack *rp = rulepack_load(path, d);
+	struct ruleset *rs;
+
+	if (!rp)
+		return NULL;
+	rs = ruleset_build(rp, d);
+	rulepack_destroy(rp);
+	return rs;
+}
+
+/* ---- Matching ---- */
+
+/* PCRE2 callout (on the matching thread) for big lists: "L<index>" accepts
+ * the span of the group that just closed only when it is a form of list
+ * <index>. Returns 0 to go on, 1 to fail here and backtrack. */
+static int rs_callout(pcre2_callout_block *cb, void *data)
+{
+	const struct rs_priv *pv = data;
+	const char *str = (const char *)cb->callout_string;
+	uint32_t g = cb->capture_last;
+	size_t li, start, end;
+	char *endp = NULL;
+
+	if (!str || str[0] != 'L' || g == 0 || g >= cb->capture_top)
+		return 1;
+	li = (size_t)strtoul(str + 1, &endp, 10);
+	if (li >= pv->nsets || !pv->sets[li])
+		return 1;
+	start = cb->offset_vector[2 * g];
+	end = cb->offset_vector[2 * g + 1];
+	if (start == PCRE2_UNSET || end < start)
+		return 1;
+	return rs_set_has(pv->sets[li], (const char *)cb->subject + start,
+			  end - start) ? 0 : 1;
+}
+
+struct ruleset_scratch *ruleset_scratch_new(const struct ruleset *rs,
+					    char *errstr, size_t errstr_size)
+{
+	const struct rs_priv *pv = rs->priv;
+	struct ruleset_scratch *sc = calloc(1, sizeof(*sc));
+	const char *what = "out of memory";
+
+	if (!sc)
+		goto fail;
+	sc->nwords = pv->nwords;
+	sc->bits = calloc(pv->nwords, sizeof(*sc->bits));
+	sc->cand = calloc(rs->nrules + 1, sizeof(*sc->cand));
+	sc->md = pcre2_match_data_create(pv->ovec_pairs, NULL);
+	sc->mctx = pcre2_match_context_create(NULL);
+	sc->js = pcre2_jit_stack_create(EVX_JIT_STACK_START, EVX_JIT_STACK_MAX, NULL);
+	if (!sc->bits || !sc->cand || !sc->md || !sc->mctx || !sc->js)
+		goto fail;
+	pcre2_set_match_limit(sc->mctx, EVX_PCRE2_MATCH_LIMIT);
+	pcre2_set_depth_limit(sc->mctx, EVX_PCRE2_DEPTH_LIMIT);
+	pcre2_jit_stack_assign(sc->mctx, NULL, sc->js);
+	pcre2_set_callout(sc->mctx, rs_callout, (void *)pv);
+	if (pv->db && hs_alloc_scratch(pv->db, &sc->hs) != HS_SUCCESS) {
+		what = "cannot allocate Vectorscan scratch";
+		goto fail;
+	}
+	return sc;
+fail:
+	if (errstr && errstr_size)
+		snprintf(errstr, errstr_size, "ruleset scratch: %s", what);
+	ruleset_scratch_destroy(sc);
+	return NULL;
+}
+
+void ruleset_scratch_destroy(struct ruleset_scratch *sc)
+{
+	if (!sc)
+		return;
+	hs_free_scratch(sc->hs);
+	pcre2_match_data_free(sc->md);
+	pcre2_match_context_free(sc->mctx);
+	pcre2_jit_stack_free(sc->js);
+	free(sc->bits);
+	free(sc->cand);
+	free(sc);
+}
+
+/* Called by hs_scan on the matching thread for each rule that may match. */
+static int rs_on_candidate(unsigned int id, unsigned long long from,
+			   unsigned long long to, unsigned int flags, void *ctx)
+{
+	struct ruleset_scratch *sc = ctx;
+
+	sc->bits[id / 64] |= 1ULL << (id % 64);
+	return 0;
+}
+
+int ruleset_candidates(const struct ruleset *rs, struct ruleset_scratch *sc,
+		       const char *s, size_t len, const uint32_t **cand)
+{
+	const struct rs_priv *pv = rs->priv;
+	int n = 0;
+
+	memcpy(sc->bits, pv->always, pv->nwords * sizeof(*sc->bits));
+	if (pv->db) {
+		if (len > 0xFFFFFFFFu || !sc->hs)
+			return -1;
+		if (hs_scan(pv->db, s ? s : "", (unsigned)len, 0, sc->hs,
+			    rs_on_candidate, sc) != HS_SUCCESS)
+			return -1;
+	}
+	for (size_t w = 0; w < pv->nwords; w++) {
+		uint64_t x = sc->bits[w];
+
+		while (x) {
+			sc->cand[n++] = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(x));
+			x &= x - 1;
+		}
+	}
+	*cand = sc->cand;
+	return n;
+}
+
+/* Maps a pcre2 match result: 1 match, 0 none, -2 limit, -1 other error. */
+static int rs_result(int rc)
+{
+	if (rc >= 0)
+		return 1;
+	switch (rc) {
+	case PCRE2_ERROR_NOMATCH:
+		return 0;
+	case PCRE2_ERROR_MATCHLIMIT:
+	case PCRE2_ERROR_DEPTHLIMIT:
+	case PCRE2_ERROR_HEAPLIMIT:
+	case PCRE2_ERROR_JIT_STACKLIMIT:
+		return -2;
+	default:
+		return -1;
+	}
+}
+
+int ruleset_match(const struct ruleset *rs, struct ruleset_scratch *sc,
+		  uint32_t r, const char *subject, size_t len, size_t start,
+		  const size_t **ov)
+{
+	const struct rs_priv *pv = rs->priv;
+	PCRE2_SPTR s = (PCRE2_SPTR)(subject ? subject : "");
+	int rc;
+
+	if (r >= rs->nrules || start > len)
+		return -1;
+	if (pv->jit[r])
+		rc = pcre2_jit_match(rs->rules[r].re, s, len, start, 0, sc->md,
+				     sc->mctx);
+	else
+		rc = pcre2_match(rs->rules[r].re, s, len, start, 0, sc->md,
+				 sc->mctx);
+	rc = rs_result(rc);
+	if (rc == 1)
+		*ov = pcre2_get_ovector_pointer(sc->md);
+	return rc;
+}
+
+int ruleset_excluded(const struct ruleset *rs, struct ruleset_scratch *sc,
+		     uint32_t r, const char *subject, size_t len)
+{
+	PCRE2_SPTR s = (PCRE2_SPTR)(subject ? subject : "");
+
+	if (r >= rs->nrules)
+		return 0;
+	for (size_t k = 0; k < rs->rules[r].nexcl; k++)
+		if (pcre2_match(rs->rules[r].excl[k], s, len, 0, 0, sc->md,
+				sc->mctx) >= 0)
+			return 1;
+	return 0;
+}

@@ -1,0 +1,503 @@
+/*
+ * test_ruleset.c - compiling packs: errors with file:line, list expansion,
+ * group fields, the prefilter and the match limit.
+ *
+ * Packs are written from string literals to a temporary file and loaded
+ * with ruleset_load(). Error cases are a table of YAML and the diagnostics
+ * expected; match cases are a table of (rule, text, match?, captured field)
+ * run against one pack, and every case also checks that a rule that matches
+ * a text is among the prefilter's candidates for it.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "ruleset.h"
+
+#ifndef EVX_TEST_DATA
+#define EVX_TEST_DATA "tests"
+#endif
+
+#define HEAD "pack: t\nversion: 1.0.0\n"
+
+static char tmpdir[] = "/tmp/evx_test_ruleset_XXXXXX";
+
+struct want_diag {
+	const char *where;
+	const char *msg;
+};
+
+struct err_case {
+	const char *name;
+	const char *yaml;
+	int nerrors;
+	struct want_diag want[3];
+};
+
+static const struct err_case err_cases[] = {
+	{"unknown macro",
+	 HEAD "rules:\n  - id: a\n    revision: 1\n    type: T\n"
+	 "    pattern: 'hit (?<location>{CITTY})'\n", 1,
+	 {{"f.yaml:7:", "rule \"a\": pattern: unknown macro {CITTY}"}}},
+	{"unknown macro inside a macro",
+	 HEAD "macros:\n  m: 'x{nope}'\nrules:\n  - id: a\n    revision: 1\n    type: T\n"
+	 "    pattern: '{m}'\n", 1,
+	 {{"f.yaml:9:", "unknown macro {nope}"}}},
+	{"pcre2 syntax error with offset",
+	 HEAD "macros:\n  w: war\nrules:\n  - id: a\n    revision: 1\n    type: T\n"
+	 "    pattern: '{w} (unclosed'\n", 1,
+	 /* Expanded: "(?:war) (unclosed": the error is at its end, offset 17. */
+	 {{"f.yaml:9:", "pattern: missing closing parenthesis at offset 17"},
+	  {"f.yaml:9:", "near \"(?:war) (unclosed<HERE>\""}}},
+	{"pcre2 error offset and context in a long pattern",
+	 HEAD "rules:\n  - id: a\n    revision: 1\n    type: T\n"
+	 "    pattern: 'abcdefghijklmnopqrstuvwxyz0123456789 )x and more text after it here'\n", 1,
+	 {{"f.yaml:7:", "unmatched closing parenthesis at offset 37, near \"...rstuvwxyz0123456789 <HERE>)x and more text aft...\""}}},
+	{"macro cycle",
+	 HEAD "macros:\n  a: 'x{b}'\n  b: 'y{a}'\nrules:\n  - id: r\n    revision: 1\n    type: T\n"
+	 "    pattern: 'go {a}'\n", 1,
+	 {{"f.yaml:10:", "macro cycle a -> b -> a"}}},
+	{"self cycle",
+	 HEAD "macros:\n  a: '{a}'\nrules:\n  - id: r\n    revision: 1\n    type: T\n"
+	 "    pattern: '{a}'\n", 1,
+	 {{"f.yaml:9:", "macro cycle a -> a"}}},
+	{"bad exclusion has its own line",
+	 HEAD "rules:\n  - id: a\n    revision: 1\n    type: T\n    pattern: ok\n"
+	 "    exclude:\n      - fine\n      - 'x{2,1}'\n", 1,
+	 {{"f.yaml:10:", "exclude[1]: numbers out of order"}}},
+	{"conflicting forms in one list",
+	 HEAD "lists:\n  c:\n    - {name: Congo, forms: [Congolese]}\n"
+	 "    - {name: DR Congo, forms: [congolese]}\n", 1,
+	 {{"f.yaml:6:", "form \"congolese\" of \"DR Congo\" already names \"Congo\""}}},
+	{"quantifiers and escaped braces are not macros",
+	 HEAD "rules:\n  - id: a\n    revision: 1\n    type: T\n"
+	 "    pattern: 'a{2} b{2,3} c\\{x\\} [{y}] \\Q{z}\\E'\n", 0, {{0}}},
+};
+
+static char *write_pack(const char *name, const char *yaml)
+{
+	static char path[600];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	fp = fopen(path, "w");
+	if (!fp)
+		return NULL;
+	fputs(yaml, fp);
+	fclose(fp);
+	return path;
+}
+
+static int has_diag(const struct diag *d, const struct want_diag *w)
+{
+	for (size_t i = 0; i < d->nmsg; i++)
+		if (strstr(d->msg[i], w->where) && strstr(d->msg[i], w->msg))
+			return 1;
+	return 0;
+}
+
+static void run_err_cases(void)
+{
+	for (size_t i = 0; i < sizeof(err_cases) / sizeof(err_cases[0]); i++) {
+		const struct err_case *c = &err_cases[i];
+		char *path = write_pack("f.yaml", c->yaml);
+		struct diag d = {0};
+		struct ruleset *rs = ruleset_load(path, &d);
+		int failures = check_failures;
+
+		CHECK_INT(d.nerrors, c->nerrors);
+		CHECK(c->nerrors ? rs == NULL : rs != NULL);
+		for (int k = 0; k < 3 && c->want[k].where; k++)
+			CHECK(has_diag(&d, &c->want[k]));
+		if (failures != check_failures) {
+			fprintf(stderr, "error case \"%s\":\n", c->name);
+			diag_print(&d, stderr);
+		}
+		ruleset_destroy(rs);
+		diag_clear(&d);
+		unlink(path);
+	}
+}
+
+static const char match_pack[] = HEAD
+	"lists:\n"
+	"  country:\n"
+	"    - {name: United States, code: US, forms: [U.S., US, America]}\n"
+	"    - {name: Russia, code: RU}\n"
+	"    - {name: Ukraine, code: UA}\n"
+	"  weapon:\n"
+	"    case: insensitive\n"
+	"    entries:\n"
+	"      - {name: missile, forms: [missiles, cruise missile, cruise missiles]}\n"
+	"      - {name: drone, forms: [drones]}\n"
+	"macros:\n"
+	"  num: '(?:\\d+|one|two)'\n"
+	"rules:\n"
+	"  - id: country.sanctions\n    revision: 1\n    type: SANCTIONS_PLEDGE\n"
+	"    pattern: '(?<pledgers>{country}) sanctions'\n"
+	"  - id: country.comma\n    revision: 1\n    type: SANCTIONS_PLEDGE\n"
+	"    pattern: 'sanctions by the (?<pledgers>{country}),'\n"
+	"  - id: weapon.longest\n    revision: 1\n    type: STRIKE\n"
+	"    pattern: '(?<weapons>{weapon}) (?:were|was) fired'\n"
+	"  - id: summit.pair\n    revision: 1\n    type: SUMMIT\n"
+	"    pattern: '(?<participant_1>{country}) and (?<participant2>{country}) met'\n"
+	"    set: {status: held, tags: [a, b]}\n"
+	"  - id: zebra.only\n    revision: 3\n    fill: [STRIKE]\n"
+	"    pattern: 'zebra (?<killed>{num})'\n"
+	"    exclude: 'zebra 0'\n"
+	"  - id: giraffe.only\n    revision: 1\n    type: T\n"
+	"    pattern: 'giraffe'\n"
+	"  - id: anchored\n    revision: 1\n    type: T\n"
+	"    pattern: '^Breaking\\b(?=:)'\n"
+	"  - id: lookbehind\n    revision: 1\n    type: T\n"
+	"    pattern: '(?<!not )attacked (?>now)++'\n"
+	"  - id: conditional\n    revision: 1\n    type: T\n"
+	"    pattern: '(a)?(?(1)b|c)d'\n"
+	"  - id: catastrophic\n    revision: 1\n    type: T\n"
+	"    pattern: '(a+)+$'\n";
+
+struct match_case {
+	const char *rule;
+	const char *text;
+	int want;            /* 1 match, 0 none */
+	const char *field;   /* a named group's field to check, or NULL */
+	const char *value;   /* its captured text */
+};
+
+static const struct match_case match_cases[] = {
+	{"country.sanctions", "US sanctions on oil", 1, "pledgers", "US"},
+	{"country.sanctions", "us sanctions on oil", 0, NULL, NULL},
+	{"country.sanctions", "US SANCTIONS ON OIL", 1, "pledgers", "US"},
+	{"country.sanctions", "USA sanctions", 0, NULL, NULL},
+	{"country.sanctions", "new U.S. sanctions", 1, "pledgers", "U.S."},
+	{"country.sanctions", "America sanctions", 1, "pledgers", "America"},
+	{"country.sanctions", "SouthAmerica sanctions", 0, NULL, NULL},
+	{"country.comma", "sanctions by the U.S., officials said", 1, "pledgers", "U.S."},
+	{"country.comma", "sanctions by the US, officials said", 1, "pledgers", "US"},
+	{"weapon.longest", "Cruise missiles were fired at dawn", 1, "weapons", "Cruise missiles"},
+	{"weapon.longest", "a missile was fired", 1, "weapons", "missile"},
+	{"weapon.longest", "DRONES were fired", 1, "weapons", "DRONES"},
+	{"weapon.longest", "missilesx were fired", 0, NULL, NULL},
+	{"summit.pair", "Russia and Ukraine met", 1, "participant", "Russia"},
+	{"zebra.only", "one zebra two", 1, "killed", "two"},
+	{"zebra.only", "a giraffe 2", 0, NULL, NULL},
+	{"giraffe.only", "a giraffe 2", 1, NULL, NULL},
+	{"giraffe.only", "one zebra two", 0, NULL, NULL},
+	{"anchored", "Breaking: news", 1, NULL, NULL},
+	{"anchored", "Not Breaking: news", 0, NULL, NULL},
+	{"lookbehind", "they attacked now", 1, NULL, NULL},
+	{"lookbehind", "they did not attacked now", 0, NULL, NULL},
+	{"conditional", "xabd", 1, NULL, NULL},
+	{"conditional", "xcd", 1, NULL, NULL},
+};
+
+static int find_rule(const struct ruleset *rs, const char *id)
+{
+	for (size_t i = 0; i < rs->nrules; i++)
+		if (strcmp(rs->rules[i].id, id) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int is_candidate(const struct ruleset *rs, struct ruleset_scratch *sc,
+			const char *text, int r)
+{
+	const uint32_t *cand = NULL;
+	int n = ruleset_candidates(rs, sc, text, strlen(text), &cand);
+
+	CHECK(n >= 0);
+	for (int i = 0; i < n; i++)
+		if ((int)cand[i] == r)
+			return 1;
+	return 0;
+}
+
+/* The capture of the first group filling field, or "" when unset. */
+static void group_text(const struct rs_rule *rr, const size_t *ov,
+		       const char *text, const char *field, char *out,
+		       size_t size)
+{
+	out[0] = '\0';
+	for (size_t g = 0; g < rr->ngroups; g++) {
+		size_t s = ov[2 * rr->groups[g].num], e = ov[2 * rr->groups[g].num + 1];
+
+		if (strcmp(rr->groups[g].field, field) != 0 || s == PCRE2_UNSET)
+			continue;
+		snprintf(out, size, "%.*s", (int)(e - s), text + s);
+		return;
+	}
+}
+
+static void run_match_cases(void)
+{
+	char *path = write_pack("m.yaml", match_pack);
+	struct diag d = {0};
+	struct ruleset *rs = ruleset_load(path, &d);
+	struct ruleset_scratch *sc;
+	char errstr[128];
+
+	CHECK(rs != NULL);
+	if (!rs) {
+		diag_print(&d, stderr);
+		diag_clear(&d);
+		return;
+	}
+	/* The conditional cannot be prefiltered: one warning, no error. */
+	CHECK_INT(d.nerrors, 0);
+	CHECK_INT(d.nwarnings, 1);
+	if (d.nwarnings != 1)
+		diag_print(&d, stderr);
+	CHECK(d.nmsg == 1 && strstr(d.msg[0], "rule \"conditional\"") &&
+	      strstr(d.msg[0], "warning: ") &&
+	      strstr(d.msg[0], "prefilter: a conditional group"));
+	if (d.nmsg != 1 || !strstr(d.msg[0], "rule \"conditional\""))
+		diag_print(&d, stderr);
+	sc = ruleset_scratch_new(rs, errstr, sizeof(errstr));
+	CHECK(sc != NULL);
+	if (!sc)
+		goto out;
+	CHECK_INT(strlen(rs->hash), 16);
+	CHECK_STR(rs->packs[0].version, "1.0.0");
+	CHECK_INT(gazetteer_size(rs->gz), 11);
+	for (size_t i = 0; i < sizeof(match_cases) / sizeof(match_cases[0]); i++) {
+		const struct match_case *c = &match_cases[i];
+		int r = find_rule(rs, c->rule);
+		const size_t *ov = NULL;
+		int got, failures = check_failures;
+
+		CHECK(r >= 0);
+		if (r < 0)
+			continue;
+		got = ruleset_match(rs, sc, (uint32_t)r, c->text, strlen(c->text), 0, &ov);
+		CHECK_INT(got, c->want);
+		if (got == 1 && c->field) {
+			char buf[128];
+
+			group_text(&rs->rules[r], ov, c->text, c->field, buf, sizeof(buf));
+			CHECK_STR(buf, c->value);
+		}
+		/* The prefilter never misses a real match. */
+		if (got == 1)
+			CHECK(is_candidate(rs, sc, c->text, r));
+		if (failures != check_failures)
+			fprintf(stderr, "match case %zu: %s on \"%s\"\n", i, c->rule, c->text);
+	}
+	{
+		int pair = find_rule(rs, "summit.pair"), zebra = find_rule(rs, "zebra.only");
+		int giraffe = find_rule(rs, "giraffe.only"), cond = find_rule(rs, "conditional");
+		const struct rs_rule *rr = &rs->rules[pair];
+		const struct rs_rule *zr = &rs->rules[zebra];
+
+		/* Group names map to fields, suffixes dropped. */
+		CHECK_INT(rr->ngroups, 2);
+		CHECK_STR(rr->groups[0].field, "participant");
+		CHECK_STR(rr->groups[1].field, "participant");
+		CHECK(rr->groups[0].num != rr->groups[1].num);
+		CHECK_INT(rr->nset, 3);
+		CHECK_STR(rr->set[2].key, "tags");
+		CHECK_STR(rr->set[2].val, "b");
+		CHECK_STR(zr->idrev, "zebra.only@3");
+		CHECK(zr->type == NULL);
+		CHECK_INT(zr->nfill, 1);
+		CHECK_STR(zr->fill[0], "STRIKE");
+		CHECK_STR(zr->pack, "t");
+		CHECK_STR(zr->pack_version, "1.0.0");
+		CHECK_INT(ruleset_excluded(rs, sc, (uint32_t)zebra, "zebra 0", 7), 1);
+		CHECK_INT(ruleset_excluded(rs, sc, (uint32_t)zebra, "zebra 1", 7), 0);
+		/* Prefilter: a literal absent keeps a rule out; present, in. */
+		CHECK(!is_candidate(rs, sc, "a zebra ran past", giraffe));
+		CHECK(is_candidate(rs, sc, "a zebra 5 ran past", zebra));
+		CHECK(is_candidate(rs, sc, "one GIRAFFE", giraffe));
+		CHECK(!is_candidate(rs, sc, "one GIRAFFE", zebra));
+		CHECK(rs->rules[giraffe].prefiltered);
+		CHECK(!rs->rules[cond].prefiltered);
+		CHECK(is_candidate(rs, sc, "nothing at all", cond));
+		/* Candidates come in rule order. */
+		{
+			const uint32_t *cand = NULL;
+			int n = ruleset_candidates(rs, sc, "zebra giraffe", 13, &cand);
+
+			CHECK(n >= 3);
+			for (int i = 1; i < n; i++)
+				CHECK(cand[i - 1] < cand[i]);
+		}
+		/* Matching from an offset. */
+		{
+			const size_t *ov = NULL;
+			const char *t = "zebra 1 zebra 2";
+
+			CHECK_INT(ruleset_match(rs, sc, (uint32_t)zebra, t, strlen(t), 1, &ov), 1);
+			CHECK(ov && ov[0] == 8);
+			CHECK_INT(ruleset_match(rs, sc, (uint32_t)zebra, t, strlen(t), 99, &ov), -1);
+		}
+	}
+	/* The match limit stops catastrophic backtracking: -2, or 0 when JIT
+	 * finishes within the limit; never a crash or a hang. */
+	{
+		int cat = find_rule(rs, "catastrophic");
+		const char *t = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab";
+		const size_t *ov = NULL;
+		int got = ruleset_match(rs, sc, (uint32_t)cat, t, strlen(t), 0, &ov);
+
+		CHECK(got == -2 || got == 0);
+		fprintf(stderr, "note: (a+)+$ on 55 bytes returned %d\n", got);
+	}
+	/* Invalid UTF-8 in an article is no match, not a crash. */
+	{
+		const size_t *ov = NULL;
+		const char bad[] = "US sanctions \xff\xfe on";
+		int r = find_rule(rs, "country.sanctions");
+
+		CHECK_INT(ruleset_match(rs, sc, (uint32_t)r, bad, sizeof(bad) - 1, 0, &ov), 1);
+		CHECK_INT(ruleset_match(rs, sc, (uint32_t)r, bad + 14, 4, 0, &ov), 0);
+	}
+out:
+	ruleset_scratch_destroy(sc);
+	ruleset_destroy(rs);
+	diag_clear(&d);
+	unlink(path);
+}
+
+/* The hash changes with a pattern and not with a list nobody uses. */
+static void run_hash(void)
+{
+	const char *a = HEAD "rules:\n  - {id: a, revision: 1, type: T, pattern: x}\n";
+	const char *b = HEAD "rules:\n  - {id: a, revision: 1, type: T, pattern: y}\n";
+	const char *c = HEAD "lists:\n  l: [q]\nrules:\n  - {id: a, revision: 1, type: T, pattern: x}\n";
+	struct diag d = {0};
+	struct ruleset *ra = ruleset_load(write_pack("h.yaml", a), &d);
+	struct ruleset *rb = ruleset_load(write_pack("h.yaml", b), &d);
+	struct ruleset *rc = ruleset_load(write_pack("h.yaml", c), &d);
+
+	CHECK(ra && rb && rc);
+	if (ra && rb && rc) {
+		CHECK(strcmp(ra->hash, rb->hash) != 0);
+		CHECK_STR(ra->hash, rc->hash);
+	}
+	ruleset_destroy(ra);
+	ruleset_destroy(rb);
+	ruleset_destroy(rc);
+	ruleset_destroy(NULL);
+	ruleset_scratch_destroy(NULL);
+	diag_clear(&d);
+	unlink(write_pack("h.yaml", ""));
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Big lists: thousands of forms used by many rules still build, quickly,
+ * with every rule prefiltered, and match a form from the end of the list. */
+static void run_big_lists(void)
+{
+	size_t cap = 1 << 20, n = 0;
+	char *yaml = malloc(cap);
+	const int nforms = 1000, nrules = 60;
+	struct diag d = {0};
+	struct ruleset *rs;
+	struct ruleset_scratch *sc;
+	double t0;
+	int unfiltered = 0;
+
+	CHECK(yaml != NULL);
+	if (!yaml)
+		return;
+	n += (size_t)snprintf(yaml + n, cap - n, HEAD "lists:\n  place:\n");
+	for (int i = 0; i < nforms; i++)
+		n += (size_t)snprintf(yaml + n, cap - n,
+				      "    - {name: Place%d, code: P%d, forms: [Town %d]}\n",
+				      i, i % 100, i);
+	n += (size_t)snprintf(yaml + n, cap - n, "rules:\n");
+	for (int i = 0; i < nrules; i++)
+		n += (size_t)snprintf(yaml + n, cap - n,
+				      "  - id: r%d\n    revision: 1\n    type: T\n"
+				      "    pattern: '(?<a>{place}) verb%d (?:on|in) (?<b>{place})'\n",
+				      i, i);
+	t0 = now();
+	rs = ruleset_load(write_pack("big.yaml", yaml), &d);
+	fprintf(stderr, "note: %d forms x %d rules: load and build %.2f s\n",
+		2 * nforms, nrules, now() - t0);
+	free(yaml);
+	unlink(write_pack("big.yaml", ""));
+	CHECK(rs != NULL);
+	if (!rs) {
+		diag_print(&d, stderr);
+		diag_clear(&d);
+		return;
+	}
+	for (size_t i = 0; i < rs->nrules; i++)
+		unfiltered += !rs->rules[i].prefiltered;
+	CHECK_INT(unfiltered, 0);
+	CHECK_INT(gazetteer_size(rs->gz), 2 * nforms);
+	sc = ruleset_scratch_new(rs, NULL, 0);
+	CHECK(sc != NULL);
+	if (sc) {
+		const char *t = "Yesterday Town 999 verb7 in Place234 again.";
+		const uint32_t *cand = NULL;
+		const size_t *ov = NULL;
+		int nc = ruleset_candidates(rs, sc, t, strlen(t), &cand);
+
+		CHECK_INT(nc, 1);
+		CHECK(nc == 1 && cand[0] == 7);
+		CHECK_INT(ruleset_match(rs, sc, 7, t, strlen(t), 0, &ov), 1);
+		CHECK(ov && ov[2] == 10 && ov[3] == 18);
+		/* A big list is checked by a callout: still case-sensitive,
+		 * word-bounded, longest form first. */
+		t = "town 999 verb7 in Place234";
+		CHECK_INT(ruleset_match(rs, sc, 7, t, strlen(t), 0, &ov), 0);
+		t = "Town 9990 verb7 in Place234";
+		CHECK_INT(ruleset_match(rs, sc, 7, t, strlen(t), 0, &ov), 0);
+		t = "Town 99 verb7 in Place234x, Place23.";
+		CHECK_INT(ruleset_match(rs, sc, 7, t, strlen(t), 0, &ov), 0);
+		t = "Town 99 verb7 in Place23, Place2.";
+		CHECK_INT(ruleset_match(rs, sc, 7, t, strlen(t), 0, &ov), 1);
+		CHECK(ov && ov[0] == 0 && ov[1] == 24);
+	}
+	ruleset_scratch_destroy(sc);
+	ruleset_destroy(rs);
+	diag_clear(&d);
+}
+
+/* The committed pack with three deliberate errors: exactly three, each with
+ * its file:line, and no ruleset. */
+static void run_three_errors(void)
+{
+	static const struct want_diag want[] = {
+		{"pack.yaml:24:", "rule \"strike.typo_macro\": pattern: unknown macro {CITTY}"},
+		{"pack.yaml:30:", "rule \"strike.unbalanced\": pattern: missing closing parenthesis"},
+		{"pack.yaml:39:", "rule \"summit.bad_exclusion\": exclude[1]: quantifier does not follow"},
+	};
+	struct diag d = {0};
+	struct ruleset *rs = ruleset_load(EVX_TEST_DATA "/packs/three_errors", &d);
+
+	CHECK(rs == NULL);
+	CHECK_INT(d.nerrors, 3);
+	for (size_t i = 0; i < 3; i++)
+		CHECK(has_diag(&d, &want[i]));
+	if (d.nerrors != 3)
+		diag_print(&d, stderr);
+	ruleset_destroy(rs);
+	diag_clear(&d);
+}
+
+int main(void)
+{
+	if (!mkdtemp(tmpdir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	run_err_cases();
+	run_match_cases();
+	run_hash();
+	run_big_lists();
+	run_three_errors();
+	CHECK(rmdir(tmpdir) == 0);
+	return CHECK_DONE();
+}
