@@ -46,6 +46,9 @@
 #define RS_HS_LIST_MAX_FORMS 64
 #define RS_HS_LIST_MAX_BYTES 2048
 
+/* Deepest group nesting the prefilter rewrite follows. */
+#define RS_HS_MAX_GROUPS 64
+
 /* Lists bigger than this are not spelled out in PCRE2 patterns (a compiled
  * pattern is capped at 64 KB with the default link size) but matched as a
  * run of the list's characters checked against a hash set by a callout. */
@@ -624,6 +627,19 @@ static int rs_is_name(const char *p, size_t n, const char *const *names)
 	return 0;
 }
 
+/* Emits the opening s of a group and remembers where it starts. */
+static int rs_hs_open(struct rs_buf *out, const char *s, size_t *gstack,
+		      int *gdepth, const char **why)
+{
+	if (*gdepth >= RS_HS_MAX_GROUPS) {
+		*why = "groups nested too deep";
+		return -1;
+	}
+	gstack[(*gdepth)++] = out->n;
+	rs_buf_str(out, s);
+	return 0;
+}
+
 /* Rewrites PCRE2 pattern p into out for Vectorscan's prefilter mode so that
  * it matches at least wherever p does (see the top of the file). Returns 0,
  * or -1 with *why set for a construct it cannot widen safely. */
@@ -636,11 +652,34 @@ static int rs_hs_convert(const char *p, struct rs_buf *out, const char **why)
 		NULL};
 	static const char *const group_names[] = {"atomic", "sr", "script_run",
 		"asr", "atomic_script_run", NULL};
-	int after_quant = 0;
-	size_t i = 0;
+	size_t gstack[RS_HS_MAX_GROUPS], last_group = 0, i = 0;
+	int after_quant = 0, gdepth = 0, group_closed = 0, prev_group;
 
 	while (p[i]) {
 		char c = p[i];
+
+		prev_group = group_closed;
+		group_closed = 0;
+		if (prev_group && (c == '*' || c == '+' || c == '?' ||
+				   (c == '{' && rs_brace_quant(p + i)))) {
+			/* A repeated group: optional repeats carry no required
+			 * literal, so (X)* (X)? (X){0,n} become .*, and (X)+
+			 * (X){m,n} keep one X and then .*. Vectorscan compiles
+			 * bounded repeats of groups slowly; this keeps it quick. */
+			int optional = c == '*' || c == '?' ||
+				       (c == '{' && p[i + 1] == '0' &&
+					!isdigit((unsigned char)p[i + 2]));
+
+			if (optional) {
+				out->n = last_group;
+				if (out->p)
+					out->p[out->n] = '\0';
+			}
+			rs_buf_str(out, "(?:.*)");
+			i = rs_skip_quant(p, i);
+			after_quant = 0;
+			continue;
+		}
 
 		if (c == '\\') {
 			char e = p[i + 1];
@@ -719,7 +758,8 @@ static int rs_hs_convert(const char *p, struct rs_buf *out, const char **why)
 			if (p[i + n] == ':' && rs_is_name(p + i + 2, n - 2, look_names)) {
 				i = rs_skip_quant(p, rs_group_end(p, i));
 			} else if (p[i + n] == ':' && rs_is_name(p + i + 2, n - 2, group_names)) {
-				rs_buf_str(out, "(?:");
+				if (rs_hs_open(out, "(?:", gstack, &gdepth, why) < 0)
+					return -1;
 				i += n + 1;
 			} else if (n == 8 && strncmp(p + i + 2, "ACCEPT", 6) == 0) {
 				*why = "(*ACCEPT)";
@@ -740,7 +780,8 @@ static int rs_hs_convert(const char *p, struct rs_buf *out, const char **why)
 
 				i = end ? (size_t)(end - p) + 1 : strlen(p);
 			} else if (*q == ':' || *q == '|' || *q == '>') {
-				rs_buf_str(out, "(?:");
+				if (rs_hs_open(out, "(?:", gstack, &gdepth, why) < 0)
+					return -1;
 				i += 3;
 			} else if (*q == '=' || *q == '!' || *q == '*' ||
 				   (*q == '<' && (q[1] == '=' || q[1] == '!' || q[1] == '*'))) {
@@ -753,7 +794,8 @@ static int rs_hs_convert(const char *p, struct rs_buf *out, const char **why)
 					*why = "unterminated group name";
 					return -1;
 				}
-				rs_buf_str(out, "(");
+				if (rs_hs_open(out, "(", gstack, &gdepth, why) < 0)
+					return -1;
 				i = (size_t)(end - p) + 1;
 			} else if ((*q == 'P' && (q[1] == '=' || q[1] == '>')) ||
 				   *q == 'R' || *q == '&' || isdigit((unsigned char)*q) ||
@@ -780,7 +822,8 @@ static int rs_hs_convert(const char *p, struct rs_buf *out, const char **why)
 					return -1;
 				}
 				if (q[n] == ':') {
-					rs_buf_str(out, "(?:");
+					if (rs_hs_open(out, "(?:", gstack, &gdepth, why) < 0)
+						return -1;
 					i += 3 + n;
 				} else if (q[n] == ')') {
 					i += 3 + n;
@@ -789,6 +832,18 @@ static int rs_hs_convert(const char *p, struct rs_buf *out, const char **why)
 					return -1;
 				}
 			}
+		} else if (c == '(') {
+			if (rs_hs_open(out, "(", gstack, &gdepth, why) < 0)
+				return -1;
+			i++;
+			after_quant = 0;
+		} else if (c == ')') {
+			group_closed = gdepth > 0;
+			if (gdepth > 0)
+				last_group = gstack[--gdepth];
+			rs_buf_add(out, ")", 1);
+			i++;
+			after_quant = 0;
 		} else if (c == '^' || c == '$') {
 			i = rs_skip_quant(p, i + 1);
 			after_quant = 0;

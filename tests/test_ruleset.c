@@ -156,7 +156,9 @@ static const char match_pack[] = HEAD
 	"  - id: conditional\n    revision: 1\n    type: T\n"
 	"    pattern: '(a)?(?(1)b|c)d'\n"
 	"  - id: catastrophic\n    revision: 1\n    type: T\n"
-	"    pattern: '(a+)+$'\n";
+	"    pattern: '(a+)+$'\n"
+	"  - id: repeats\n    revision: 1\n    type: T\n"
+	"    pattern: '(?:very\\s+)*big\\s(?:red )?(?:dog|cat)s?(?: (?:ha){2,3}!)'\n";
 
 struct match_case {
 	const char *rule;
@@ -191,6 +193,11 @@ static const struct match_case match_cases[] = {
 	{"lookbehind", "they did not attacked now", 0, NULL, NULL},
 	{"conditional", "xabd", 1, NULL, NULL},
 	{"conditional", "xcd", 1, NULL, NULL},
+	/* Repeated groups are widened in the prefilter, never dropped. */
+	{"repeats", "a very very big dog haha!", 1, NULL, NULL},
+	{"repeats", "a big red cats hahaha!", 1, NULL, NULL},
+	{"repeats", "a big cow haha!", 0, NULL, NULL},
+	{"repeats", "a big dog ha!", 0, NULL, NULL},
 };
 
 static int find_rule(const struct ruleset *rs, const char *id)
@@ -312,6 +319,8 @@ static void run_match_cases(void)
 		CHECK(is_candidate(rs, sc, "one GIRAFFE", giraffe));
 		CHECK(!is_candidate(rs, sc, "one GIRAFFE", zebra));
 		CHECK(rs->rules[giraffe].prefiltered);
+		CHECK(rs->rules[find_rule(rs, "repeats")].prefiltered);
+		CHECK(!is_candidate(rs, sc, "a big cow", find_rule(rs, "repeats")));
 		CHECK(!rs->rules[cond].prefiltered);
 		CHECK(is_candidate(rs, sc, "nothing at all", cond));
 		/* Candidates come in rule order. */
