@@ -22,6 +22,7 @@
 #include "text.h"
 
 #define RT_MAX_VALS (2 * EVX_MAX_LIST_VALUES)
+#define RT_MAX_SPANS 32
 
 struct rt {
 	const struct rulepack *rp;
@@ -35,6 +36,8 @@ struct rt {
 	struct event *events;    /* of the current example */
 	size_t nevents;
 	int limit_hit;           /* the current example hit a match limit */
+	uint32_t span[RT_MAX_SPANS][2]; /* where the rule matches the example */
+	size_t nspan;
 };
 
 /* Writes s lower-cased (ASCII), trimmed, with runs of white space as one
@@ -243,15 +246,17 @@ static long rt_rs_index(const struct ruleset *rs, const char *id)
 	return -1;
 }
 
-/* Returns 1 when filler rule ri matches somewhere in the normalised text
- * (a match inside an excluded text does not count), 0 when not, -1 on an
- * error (why filled). */
-static int rt_filler_matches(struct rt *t, long ri, const char *text,
-			     char *why, size_t why_size)
+/* Finds where rule ri matches the normalised example text, as spans of
+ * the original text, into t->span (none when an exclusion of the rule
+ * matches the text). Returns the count, or -1 with why filled. */
+static int rt_rule_spans(struct rt *t, long ri, const char *text, char *why,
+			 size_t why_size)
 {
 	const size_t *ov;
+	size_t start = 0;
 	int rc;
 
+	t->nspan = 0;
 	if (ri < 0) {
 		snprintf(why, why_size, "the rule is missing from the ruleset");
 		return -1;
@@ -263,13 +268,37 @@ static int rt_filler_matches(struct rt *t, long ri, const char *text,
 	if (ruleset_excluded(t->rs, t->sc, (uint32_t)ri, t->t.norm,
 			     t->t.norm_len) == 1)
 		return 0;
-	rc = ruleset_match(t->rs, t->sc, (uint32_t)ri, t->t.norm,
-			   t->t.norm_len, 0, &ov);
-	if (rc >= 0)
-		return rc;
-	snprintf(why, why_size, "%s while matching the filler",
-		 rc == -2 ? "match limit hit" : "PCRE2 error");
-	return -1;
+	while (t->nspan < RT_MAX_SPANS && start <= t->t.norm_len) {
+		rc = ruleset_match(t->rs, t->sc, (uint32_t)ri, t->t.norm,
+				   t->t.norm_len, start, &ov);
+		if (rc == 0)
+			break;
+		if (rc < 0) {
+			snprintf(why, why_size, "%s while matching the rule",
+				 rc == -2 ? "match limit hit" : "PCRE2 error");
+			return -1;
+		}
+		text_to_orig(&t->t, (uint32_t)ov[0], (uint32_t)ov[1],
+			     &t->span[t->nspan][0], &t->span[t->nspan][1]);
+		t->nspan++;
+		start = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
+	}
+	return (int)t->nspan;
+}
+
+/* Returns the first mention of e overlapping a span of t->span, or NULL.
+ * The extractor keeps one mention for overlapping matches of one type (the
+ * longer), so a rule that matched can hide inside another rule's mention. */
+static const struct ev_mention *rt_absorbed(const struct rt *t,
+					    const struct event *e)
+{
+	for (size_t m = 0; m < e->nmentions && m < EVX_MAX_MENTIONS_PER_EVENT;
+	     m++)
+		for (size_t i = 0; i < t->nspan; i++)
+			if (e->mentions[m].start < t->span[i][1] &&
+			    t->span[i][0] < e->mentions[m].end)
+				return &e->mentions[m];
+	return NULL;
 }
 
 /* Runs one match example. Returns 1 pass, 0 fail (why filled). */
@@ -282,12 +311,17 @@ static int rt_match(struct rt *t, const struct rp_rule *r,
 
 	if (rt_extract(t, ex, why, why_size) != 0)
 		return 0;
+	if (r->type && rt_rule_spans(t, rt_rs_index(t->rs, r->id), ex->text,
+				     why, why_size) < 0)
+		return 0;
 	for (size_t i = 0; i < t->nevents; i++) {
 		const struct event *e = &t->events[i];
 		char w[512] = "";
 		size_t ok;
 
-		if (!rt_of_types(e, r) || (r->type && !rt_from_rule(e, r->id)))
+		if (!rt_of_types(e, r))
+			continue;
+		if (r->type && !rt_from_rule(e, r->id) && !rt_absorbed(t, e))
 			continue;
 		ok = rt_check_fields(e, ex, w, sizeof(w));
 		if (ok == ex->nexpect)
@@ -316,38 +350,46 @@ static int rt_match(struct rt *t, const struct rp_rule *r,
 static int rt_no_match(struct rt *t, const struct rp_rule *r,
 		       const struct rp_example *ex, char *why, size_t why_size)
 {
-	int filled = 0;
+	long ri = rt_rs_index(t->rs, r->id);
+	int spans = -2;
 
 	if (rt_extract(t, ex, why, why_size) != 0)
 		return 0;
 	for (size_t i = 0; i < t->nevents; i++) {
 		const struct event *e = &t->events[i];
+		const struct ev_mention *m;
 
 		if (r->type && rt_from_rule(e, r->id)) {
 			const char *text = "";
 
-			for (size_t m = 0; m < e->nmentions; m++)
-				if (rt_rule_is(e->mentions[m].rule, r->id) &&
-				    e->mentions[m].text) {
-					text = e->mentions[m].text;
+			for (size_t k = 0; k < e->nmentions; k++)
+				if (rt_rule_is(e->mentions[k].rule, r->id) &&
+				    e->mentions[k].text) {
+					text = e->mentions[k].text;
 					break;
 				}
 			snprintf(why, why_size, "the rule matched \"%s\" (%s "
 						"event)", text, e->type);
 			return 0;
 		}
-		if (!r->type && rt_of_types(e, r))
-			filled = 1;
-	}
-	if (filled) {
-		int rc = rt_filler_matches(t, rt_rs_index(t->rs, r->id),
-					   ex->text, why, why_size);
-
-		if (rc < 0)
+		if (!rt_of_types(e, r))
+			continue;
+		/* An event the rule could have made or filled: does the
+		 * rule's own pattern match the text? */
+		if (spans == -2)
+			spans = rt_rule_spans(t, ri, ex->text, why, why_size);
+		if (spans < 0)
 			return 0;
-		if (rc == 1) {
+		if (!r->type && spans > 0) {
 			snprintf(why, why_size, "the filler matches the text and "
 						"an event it fills was produced");
+			return 0;
+		}
+		if (r->type && (m = rt_absorbed(t, e)) != NULL) {
+			snprintf(why, why_size, "the rule matched inside the "
+						"mention \"%s\" of %s (%s event)",
+				 m->text ? m->text : "", m->rule ? m->rule : "?",
+				 e->type);
 			return 0;
 		}
 	}

@@ -23,15 +23,19 @@
  * verbose, every example and rules without examples too; then a summary line.
  *
  * A match example of a rule with a type passes when some event of that type
- * has a mention from this rule and every expected field has exactly the
- * expected values (event_field_values(): compared as sets, case-insensitive,
- * white space trimmed; numbers and dates as strings). A match example of a
- * filler passes when some event of a type it fills has every expected field.
- * A no_match example of a rule with a type passes when no event has a
- * mention from this rule. Events do not record which filler gave a field, so
- * a no_match example of a filler passes when the filler could not have given
- * anything: no event of a type it fills was produced, or the filler's
- * pattern matches nowhere in the (normalised) text, exclusions included.
+ * comes from this rule and every expected field has exactly the expected
+ * values (event_field_values(): compared as sets, case-insensitive, white
+ * space trimmed; numbers and dates as strings). An event comes from the rule
+ * when one of its mentions names the rule, or when the rule's own pattern
+ * matches the (normalised) text, exclusions included, overlapping one of its
+ * mentions: the extractor keeps one mention, the longer, for overlapping
+ * matches of one type, so a rule that fired can hide in another's mention.
+ * A match example of a filler passes when some event of a type it fills has
+ * every expected field. A no_match example of a rule with a type passes when
+ * no event comes from this rule. Events do not record which filler gave a
+ * field, so a no_match example of a filler passes when the filler could not
+ * have given anything: no event of a type it fills was produced, or the
+ * filler's pattern matches nowhere in the text, exclusions included.
  *
  * Sets *npassed and *nfailed (either may be NULL). Returns 0 when the
  * examples ran, -1 when they could not (no memory for an extractor). */
