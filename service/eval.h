@@ -20,8 +20,12 @@
  * are all false positives. Gold articles never handed over count their
  * required events as misses.
  *
- * Scores: precision = matched / predicted (neutral ones excluded), recall =
- * matched / required gold; precision is 1 when nothing was predicted, recall
+ * Scores, read literally from EVENTS.md: a prediction is matched when one of
+ * its mentions overlaps the evidence of a required gold event of its type
+ * (two predictions on one gold event are both matched; the spec asks for
+ * no one-to-one pairing); one that matches only optional gold is neutral.
+ * precision = matched predictions / predictions not neutral, recall =
+ * required gold events matched by some prediction / required gold; precision is 1 when nothing was predicted, recall
  * 1 when nothing is required, F1 = 2PR/(P+R) and 0 when P+R is 0. So every
  * number is defined (no NaN).
  *
@@ -48,8 +52,9 @@ struct eval_scores {
 	size_t gold_required;    /* required gold events */
 	size_t predicted;        /* predictions, neutral ones excluded */
 	size_t neutral;          /* predictions on optional gold events only */
-	size_t matched;          /* true positives */
-	size_t false_positives;  /* predicted - matched */
+	size_t matched;          /* required gold events found (recall) */
+	size_t pred_matched;     /* predictions overlapping a required gold event (precision) */
+	size_t false_positives;  /* predicted - pred_matched */
 	size_t missed;           /* gold_required - matched */
 	double precision, recall, f1;
 	size_t fields_compared, fields_correct;
