@@ -75,12 +75,13 @@ static const struct {
 
 /* Gazetteer lists searched for each kind of entity, most specific first. */
 static const char *const lists_actor[] = {"military", "armed_group", "demonym",
-					  "country", "bloc", "metonym", NULL};
+					  "country", "bloc", "metonym", "seat", NULL};
 static const char *const lists_place[] = {"venue", "city", "region",
 					  "country", "demonym", NULL};
 static const char *const lists_person[] = {"leader", NULL};
 static const char *const lists_party[] = {"leader", "country", "bloc",
-					  "demonym", "metonym", NULL};
+					  "demonym", "metonym", "seat", NULL};
+static const char *const lists_bloc[] = {"bloc", NULL};
 
 /* A rule match before merging: an event with one mention, plus where it is. */
 struct cand {
@@ -247,6 +248,25 @@ static const char *code_within(const struct extractor *x, const char *s,
 	return "";
 }
 
+/* "the Ukrainian capital", "Ukraine's capital" -> the capital city, from
+ * the pack's `capital` list, whose forms are each country's names and
+ * demonyms. NULL when the text is not such a phrase. */
+static const struct gaz_entry *capital_of(const struct extractor *x,
+					  const char *s, size_t len)
+{
+	static const char cap[] = " capital";
+	size_t n = sizeof(cap) - 1;
+
+	if (len <= n || strncasecmp(s + len - n, cap, n) != 0)
+		return NULL;
+	len -= n;
+	if (len > 4 && strncasecmp(s, "the ", 4) == 0)
+		s += 4, len -= 4;
+	if (len > 2 && s[len - 2] == '\'' && s[len - 1] == 's')
+		len -= 2;
+	return gazetteer_lookup(x->rs->gz, "capital", s, len);
+}
+
 static int set_entity(struct extractor *x, struct ev_entity *en,
 		      const char *const *lists, const char *s, size_t len,
 		      int keep_unknown)
@@ -257,10 +277,26 @@ static int set_entity(struct extractor *x, struct ev_entity *en,
 	if (!len)
 		return 0;
 	ge = lookup_lists(x, lists, s, len);
+	if (!ge && lists == lists_place)
+		ge = capital_of(x, s, len);
 	if (ge) {
 		en->name = ge->name;
 		en->code = ge->code;
 		return 1;
+	}
+	if (lists == lists_place) {
+		/* "the southern city of Mykolaiv": the place after the last "of". */
+		for (size_t i = len; i-- > 4;) {
+			if (strncmp(s + i - 4, " of ", 4) != 0)
+				continue;
+			ge = lookup_lists(x, lists, s + i, len - i);
+			if (ge) {
+				en->name = ge->name;
+				en->code = ge->code;
+				return 1;
+			}
+			break;
+		}
 	}
 	if (!keep_unknown)
 		return 0;
@@ -335,7 +371,8 @@ static const char *canon_status(const char *s, size_t len)
 		"suggest", "offer", "sought", "seek", "invit", "refus", NULL};
 	static const char *const scheduled[] = {"schedul", "will", "due",
 		"set to", "expected", "would", "to be held", "next", "upcoming",
-		"planned", "plan to", NULL};
+		"planned", "plan to", "travels", "heads to", "is travelling",
+		"is traveling", NULL};
 	static const char *const held[] = {"held", "met", "hosted", "ended",
 		"closed", "took place", "gathered", "concluded", "under way",
 		"underway", NULL};
@@ -468,8 +505,11 @@ static void fill_field(struct extractor *x, struct event *e, enum fk kind,
 		}
 		break;
 	case FK_NAME:
-		if (overwrite || !e->name)
-			e->name = arena_strndup(&x->arena, s, len);
+		if (overwrite || !e->name) {
+			const struct gaz_entry *ge = lookup_lists(x, lists_bloc, s, len);
+
+			e->name = ge ? ge->name : arena_strndup(&x->arena, s, len);
+		}
 		break;
 	case FK_FORMAT: {
 		const char *f = canon_format(s, len);
@@ -558,22 +598,24 @@ static int type_filled_by(const struct rs_rule *f, const char *type)
 	return 0;
 }
 
-/* Collects every filler group match of sentence [s0, s1) into x->hits. */
+/* Appends every group match of the fillers of sentence [s0, s1) to
+ * x->hits: the sentence-scoped fillers, or with context the others. */
 static int collect_fill_hits(struct extractor *x, const uint32_t *cand,
-			     int ncand, uint32_t s0, uint32_t s1, char *errstr,
-			     size_t errstr_size)
+			     int ncand, uint32_t s0, uint32_t s1, int context,
+			     char *errstr, size_t errstr_size)
 {
 	const char *subj = x->t.norm + s0;
 	size_t len = s1 - s0;
 
-	x->nhits = 0;
 	for (int c = 0; c < ncand; c++) {
 		const struct rs_rule *f = &x->rs->rules[cand[c]];
 		const size_t *ov;
 		size_t start = 0;
 		int rc;
 
-		if (f->type)
+		/* Sentence fillers complete candidates as they are found;
+		 * paragraph and article fillers complete merged events. */
+		if (f->type || (f->scope != RP_SCOPE_SENTENCE) != context)
 			continue;
 		while (start <= len &&
 		       (rc = ruleset_match(x->rs, x->sc, cand[c], subj, len,
@@ -614,6 +656,23 @@ static uint32_t span_distance(uint32_t a0, uint32_t a1, uint32_t b0,
 	return 0;
 }
 
+/* How explicit a date hit is: 2 with a digit ("Aug. 28"), 1 with a day
+ * name, 0 for relative words ("overnight"). Other hits rank 0. */
+static int hit_rank(const struct extractor *x, const struct fill_hit *h)
+{
+	static const char *const days[] = {"monday", "tuesday", "wednesday",
+		"thursday", "friday", "saturday", "sunday", NULL};
+	char buf[64];
+
+	if (h->kind != FK_DATE)
+		return 0;
+	for (uint32_t k = h->nstart; k < h->nend; k++)
+		if (isdigit((unsigned char)x->t.norm[k]))
+			return 2;
+	lower_copy(buf, sizeof(buf), x->t.norm + h->nstart, h->nend - h->nstart);
+	return has_any(buf, days);
+}
+
 static int is_list_kind(enum fk kind)
 {
 	return kind == FK_PARTICIPANT || kind == FK_HOST ||
@@ -650,7 +709,12 @@ static void apply_fillers(struct extractor *x, struct cand *c)
 					uint32_t od = span_distance(
 						o->nstart, o->nend, c->nstart,
 						c->nend);
-					if (od < d || (od == d && j < i))
+					int hr = hit_rank(x, h), orank = hit_rank(x, o);
+
+					/* Nearest wins; at equal distance the more
+					 * explicit date, then the earlier hit. */
+					if (od < d || (od == d && (orank > hr ||
+					    (orank == hr && j < i))))
 						best = 0;
 				}
 				if (!best)
@@ -824,6 +888,10 @@ static int compatible(const struct event *e, const struct event *c)
 	if (e->target.name && c->target.name &&
 	    !str_eq(e->target.name, c->target.name))
 		return 0;
+	/* A proposed meeting is not the one that was held. */
+	if (e->status && c->status &&
+	    (!strcmp(e->status, "proposed") != !strcmp(c->status, "proposed")))
+		return 0;
 	return 1;
 }
 
@@ -904,13 +972,12 @@ static void merge_overlaps(struct extractor *x)
 				continue;
 			if (b->nstart >= a->nend || a->nstart >= b->nend)
 				continue;
-			/* Keep the longer span as the mention. */
-			if (b->nend - b->nstart > a->nend - a->nstart) {
+			/* One candidate, covering both spans; each rule keeps
+			 * its own mention. */
+			if (b->nstart < a->nstart)
 				a->nstart = b->nstart;
+			if (b->nend > a->nend)
 				a->nend = b->nend;
-				a->ev.mentions[0] = b->ev.mentions[0];
-			}
-			b->ev.nmentions = 0;
 			merge_into(&a->ev, &b->ev);
 			b->merged_into = -2;
 		}
@@ -1004,6 +1071,13 @@ static void finish_event(struct extractor *x, struct event *e,
 			add_entity(e->participants, &e->nparticipants, &e->hosts[i]);
 	}
 	qsort(e->mentions, e->nmentions, sizeof(e->mentions[0]), mention_cmp);
+	/* A meeting held and reported in the lead paragraph without a day is
+	 * the day of the report: news leads report the day's meetings. */
+	if (strcmp(e->type, "SUMMIT") == 0 && e->date.prec == DATES_NONE &&
+	    e->status && strcmp(e->status, "held") == 0 &&
+	    x->anchor.prec == DATES_DAY && e->nmentions &&
+	    !memchr(x->a->body, '\n', e->mentions[0].start))
+		e->date = x->anchor;
 	if (origin) {
 		e->topic = origin->topic;
 		e->partition = origin->partition;
@@ -1012,9 +1086,131 @@ static void finish_event(struct extractor *x, struct event *e,
 	assign_id(e);
 }
 
-static int merge_all(struct extractor *x, const struct article_origin *origin,
-		     char *errstr, size_t errstr_size)
+/* Whether field kind of e already has a value. */
+static int field_is_set(const struct event *e, enum fk kind, const char *field)
 {
+	switch (kind) {
+	case FK_ATTACKER: return e->attacker.name != NULL;
+	case FK_LOCATION: return e->location.name != NULL;
+	case FK_WEAPON: return e->weapons != 0;
+	case FK_KILLED: return e->killed >= 0;
+	case FK_INJURED: return e->injured >= 0;
+	case FK_DATE: return e->date.prec != DATES_NONE;
+	case FK_NAME: return e->name != NULL;
+	case FK_PARTICIPANT: return e->nparticipants > 0;
+	case FK_HOST: return e->nhosts > 0;
+	case FK_COUNT: return e->participant_count >= 0;
+	case FK_FORMAT: return e->format != NULL;
+	case FK_STATUS: return e->status != NULL;
+	case FK_PLEDGER: return e->npledgers > 0;
+	case FK_TARGET: return e->target.name != NULL;
+	case FK_MEASURE: return e->measure != NULL;
+	case FK_CONDITION: return e->condition != NULL;
+	case FK_MODALITY: return e->modality != NULL;
+	case FK_OTHER:
+		for (size_t i = 0; i < e->nfields; i++)
+			if (strcmp(e->fields[i].key, field) == 0)
+				return 1;
+		return 0;
+	}
+	return 0;
+}
+
+/* The normalised offset of body offset off (orig[] is non-decreasing). */
+static uint32_t norm_of(const struct text *t, uint32_t off)
+{
+	size_t lo = 0, hi = t->norm_len;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (t->orig[mid] < off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (uint32_t)lo;
+}
+
+/* Paragraph- and article-scoped fillers: each field an event still lacks
+ * after merging takes the nearest hit in the paragraph of the event's first
+ * mention (or anywhere in the article), a hit before the mention winning a
+ * tie. This is how context outside the sentence ("Russia has continued its
+ * bombardment ...") names an attacker the sentence leaves out. */
+static int apply_context_fillers(struct extractor *x, const uint32_t *cand,
+				 int ncand, char *errstr, size_t errstr_size)
+{
+	int any = 0, rc;
+
+	for (int k = 0; k < ncand && !any; k++) {
+		const struct rs_rule *f = &x->rs->rules[cand[k]];
+
+		any = !f->type && f->scope != RP_SCOPE_SENTENCE;
+	}
+	if (!any || !x->nevents)
+		return 0;
+	x->nhits = 0;
+	for (size_t si = 0; si < x->t.nsent; si++) {
+		rc = collect_fill_hits(x, cand, ncand, x->t.sent[si].start,
+				       x->t.sent[si].end, 1, errstr, errstr_size);
+		if (rc < 0)
+			return rc;
+	}
+	for (size_t k = 0; k < x->nevents; k++) {
+		struct event *e = &x->events[k];
+		uint32_t m0 = norm_of(&x->t, e->mentions[0].start);
+		uint32_t m1 = norm_of(&x->t, e->mentions[0].end);
+		int done[FK_MODALITY + 1] = {0};
+
+		for (size_t i = 0; i < x->nhits; i++) {
+			const struct fill_hit *h = &x->hits[i];
+			const struct rs_rule *f = &x->rs->rules[h->rule];
+			size_t best = i;
+			uint32_t bd;
+
+			if (done[h->kind] || !type_filled_by(f, e->type) ||
+			    field_is_set(e, h->kind, h->field))
+				continue;
+			bd = UINT32_MAX;
+			for (size_t j = 0; j < x->nhits; j++) {
+				const struct fill_hit *o = &x->hits[j];
+				const struct rs_rule *of = &x->rs->rules[o->rule];
+				uint32_t lo, hi, d;
+
+				if (o->kind != h->kind || !type_filled_by(of, e->type))
+					continue;
+				lo = o->nstart < m0 ? o->nstart : m0;
+				hi = o->nstart < m0 ? m0 : o->nstart;
+				if (of->scope == RP_SCOPE_PARAGRAPH &&
+				    memchr(x->t.norm + lo, '\n', hi - lo))
+					continue;
+				d = span_distance(o->nstart, o->nend, m0, m1);
+				/* Context after the mention counts double. */
+				if (o->nstart >= m1)
+					d = d > UINT32_MAX / 2 ? UINT32_MAX : d * 2;
+				if (d < bd) {
+					bd = d;
+					best = j;
+				}
+			}
+			if (bd == UINT32_MAX)
+				continue;
+			if (h->kind != FK_OTHER)
+				done[h->kind] = 1;
+			h = &x->hits[best];
+			fill_field(x, e, h->kind, h->field, x->t.norm + h->nstart,
+				   h->nend - h->nstart, 0);
+		}
+	}
+	return 0;
+}
+
+static int merge_all(struct extractor *x, const struct article_origin *origin,
+		     const uint32_t *cand, int ncand, char *errstr,
+		     size_t errstr_size)
+{
+	int rc;
+
 	merge_overlaps(x);
 	for (size_t i = 0; i < x->ncand; i++) {
 		struct cand *c = &x->cand[i];
@@ -1045,6 +1241,9 @@ static int merge_all(struct extractor *x, const struct article_origin *origin,
 			return -1;
 		x->events[x->nevents++] = c->ev;
 	}
+	rc = apply_context_fillers(x, cand, ncand, errstr, errstr_size);
+	if (rc < 0)
+		return rc;
 	for (size_t k = 0; k < x->nevents; k++)
 		finish_event(x, &x->events[k], origin);
 	return 0;
@@ -1105,7 +1304,8 @@ int extract_article(struct extractor *x, const struct article *a,
 		}
 		if (x->ncand == first)
 			continue;
-		rc = collect_fill_hits(x, cand, ncand, sp->start, sp->end,
+		x->nhits = 0;
+		rc = collect_fill_hits(x, cand, ncand, sp->start, sp->end, 0,
 				       errstr, errstr_size);
 		if (rc == -2)
 			limit_hit = 1;
@@ -1123,7 +1323,7 @@ int extract_article(struct extractor *x, const struct article *a,
 			return rc;
 	}
 	qsort(x->cand, x->ncand, sizeof(*x->cand), cand_cmp);
-	rc = merge_all(x, origin, errstr, errstr_size);
+	rc = merge_all(x, origin, cand, ncand, errstr, errstr_size);
 	if (rc < 0)
 		return rc;
 	*events = x->events;
