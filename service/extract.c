@@ -114,6 +114,7 @@ struct extractor {
 	uint32_t gen;
 	struct date_val anchor;
 	const struct article *a;
+	int limit_hit;           /* a rule hit its match limit on this article */
 };
 
 struct extractor *extract_new(const struct ruleset *rs, char *errstr,
@@ -606,6 +607,7 @@ static int collect_fill_hits(struct extractor *x, const uint32_t *cand,
 {
 	const char *subj = x->t.norm + s0;
 	size_t len = s1 - s0;
+	int limit_hit = 0;
 
 	for (int c = 0; c < ncand; c++) {
 		const struct rs_rule *f = &x->rs->rules[cand[c]];
@@ -639,10 +641,10 @@ static int collect_fill_hits(struct extractor *x, const uint32_t *cand,
 		if (rc == -2) {
 			snprintf(errstr, errstr_size,
 				 "rule \"%s\" hit its match limit", f->id);
-			return -2;
+			limit_hit = 1;
 		}
 	}
-	return 0;
+	return limit_hit ? -2 : 0;
 }
 
 /* Distance in bytes between a hit and a candidate's span (0 inside). */
@@ -766,6 +768,7 @@ static int run_rules(struct extractor *x, const uint32_t *cand, int ncand,
 {
 	const char *subj = x->t.norm + s0;
 	size_t len = s1 - s0;
+	int limit_hit = 0;
 
 	for (int k = 0; k < ncand; k++) {
 		const struct rs_rule *r = &x->rs->rules[cand[k]];
@@ -798,9 +801,11 @@ static int run_rules(struct extractor *x, const uint32_t *cand, int ncand,
 			start = m1 > m0 ? m1 : m0 + 1;
 		}
 		if (rc == -2) {
+			/* Report it, and let the other rules have the sentence. */
 			snprintf(errstr, errstr_size,
 				 "rule \"%s\" hit its match limit", r->id);
-			return -2;
+			limit_hit = 1;
+			continue;
 		}
 		if (rc < 0) {
 			snprintf(errstr, errstr_size,
@@ -808,7 +813,7 @@ static int run_rules(struct extractor *x, const uint32_t *cand, int ncand,
 			return -1;
 		}
 	}
-	return 0;
+	return limit_hit ? -2 : 0;
 }
 
 static int str_eq(const char *a, const char *b)
@@ -1153,7 +1158,9 @@ static int apply_context_fillers(struct extractor *x, const uint32_t *cand,
 	for (size_t si = 0; si < x->t.nsent; si++) {
 		rc = collect_fill_hits(x, cand, ncand, x->t.sent[si].start,
 				       x->t.sent[si].end, 1, errstr, errstr_size);
-		if (rc < 0)
+		if (rc == -2)
+			x->limit_hit = 1;
+		else if (rc < 0)
 			return rc;
 	}
 	for (size_t k = 0; k < x->nevents; k++) {
@@ -1262,6 +1269,7 @@ int extract_article(struct extractor *x, const struct article *a,
 	x->a = a;
 	x->ncand = 0;
 	x->nevents = 0;
+	x->limit_hit = 0;
 	if (!a->published_at || dates_parse_anchor(a->published_at, &x->anchor))
 		memset(&x->anchor, 0, sizeof(x->anchor));
 	if (text_normalise(&x->t, a->body, a->body_len) || text_split(&x->t)) {
@@ -1282,11 +1290,9 @@ int extract_article(struct extractor *x, const struct article *a,
 
 		rc = run_rules(x, cand, ncand, RP_SCOPE_SENTENCE, sp->start,
 			       sp->end, (uint32_t)si, errstr, errstr_size);
-		if (rc == -2) {
+		if (rc == -2)
 			limit_hit = 1;
-			continue;
-		}
-		if (rc < 0)
+		else if (rc < 0)
 			return rc;
 		/* Paragraph-scoped rules run once per paragraph, at its last
 		 * sentence. */
@@ -1322,11 +1328,12 @@ int extract_article(struct extractor *x, const struct article *a,
 		else if (rc < 0)
 			return rc;
 	}
-	qsort(x->cand, x->ncand, sizeof(*x->cand), cand_cmp);
+	if (x->ncand)
+		qsort(x->cand, x->ncand, sizeof(*x->cand), cand_cmp);
 	rc = merge_all(x, origin, cand, ncand, errstr, errstr_size);
 	if (rc < 0)
 		return rc;
 	*events = x->events;
 	*nevents = x->nevents;
-	return limit_hit ? -2 : 0;
+	return limit_hit || x->limit_hit ? -2 : 0;
 }

@@ -446,11 +446,32 @@ static int rp_entry(struct rp_loader *ld, yaml_node_t *n, struct rp_entry *e)
 	return rc;
 }
 
+/* Removes the entry's name from its forms unless the forms list it again
+ * explicitly (the loader puts the name first). */
+static void rp_drop_name_form(struct rp_loader *ld, struct rp_entry *e)
+{
+	if (!e->nforms || !e->name || strcmp(e->forms[0], e->name) != 0)
+		return;
+	for (size_t k = 1; k < e->nforms; k++)
+		if (strcmp(e->forms[k], e->name) == 0)
+			return;
+	if (e->nforms == 1) {
+		diag_error(ld->d, ld->file, e->line, NULL,
+			   "entry \"%s\" has no forms and its list has name_is_form: false",
+			   e->name);
+		return;
+	}
+	free(e->forms[0]);
+	memmove(e->forms, e->forms + 1, (e->nforms - 1) * sizeof(*e->forms));
+	e->nforms--;
+}
+
 static void rp_list(struct rp_loader *ld, yaml_node_t *k, yaml_node_t *n)
 {
-	static const char *const keys[] = {"case", "entries", NULL};
+	static const char *const keys[] = {"case", "entries", "name_is_form", NULL};
 	struct rulepack *rp = ld->rp;
 	yaml_node_t *v[RP_MAX_KEYS], *entries = n;
+	int name_is_form = 1;
 	const char *name = rp_sval(k);
 	struct rp_list *l;
 
@@ -486,6 +507,15 @@ static void rp_list(struct rp_loader *ld, yaml_node_t *k, yaml_node_t *n)
 				diag_error(ld->d, ld->file, rp_line(v[0]), NULL,
 					   "case must be sensitive or insensitive");
 		}
+		if (v[2]) {
+			const char *b = rp_sval(v[2]);
+
+			if (b && strcmp(b, "false") == 0)
+				name_is_form = 0;
+			else if (!b || strcmp(b, "true") != 0)
+				diag_error(ld->d, ld->file, rp_line(v[2]), NULL,
+					   "name_is_form must be true or false");
+		}
 		entries = v[1];
 		if (!entries) {
 			diag_error(ld->d, ld->file, rp_line(n), NULL,
@@ -514,6 +544,10 @@ static void rp_list(struct rp_loader *ld, yaml_node_t *k, yaml_node_t *n)
 	if (l->nentries == 0)
 		diag_error(ld->d, ld->file, l->line, NULL,
 			   "list \"%s\" has no entries", name);
+	/* A list that maps forms to another thing's name ("Russian forces" ->
+	 * Russia) must not match that name itself. */
+	for (size_t i = 0; !name_is_form && i < l->nentries; i++)
+		rp_drop_name_form(ld, &l->entries[i]);
 }
 
 static void rp_lists(struct rp_loader *ld, yaml_node_t *n)
