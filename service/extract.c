@@ -3,9 +3,9 @@
  *
  * Data flow for one article, all on the calling thread:
  *
- *   body -> text_normalise -> text_split -> ruleset_candidates (one
- *   Vectorscan pass) -> for each sentence, each candidate rule: PCRE2
- *   matches -> a "candidate" (a one-mention event) filled from the rule's
+ *   body -> text_normalise -> text_split -> ruleset_scan (Vectorscan:
+ *   candidate rules per sentence) -> for each sentence, each candidate
+ *   rule: PCRE2 matches -> a "candidate" (a one-mention event) filled from the rule's
  *   named groups and `set:` constants -> fillers of that type complete the
  *   candidates of the sentence -> merge candidates into events -> finish
  *   (status defaults, hosts among participants, event ids).
@@ -110,8 +110,8 @@ struct extractor {
 	size_t nevents, cap_events;
 	struct fill_hit *hits;
 	size_t nhits, cap_hits;
-	uint32_t *is_cand;       /* rule index -> article generation when a candidate */
-	uint32_t gen;
+	uint32_t *seg_end;       /* sentence ends, for the prefilter scan */
+	size_t cap_seg;
 	struct date_val anchor;
 	const struct article *a;
 	int limit_hit;           /* a rule hit its match limit on this article */
@@ -130,11 +130,6 @@ struct extractor *extract_new(const struct ruleset *rs, char *errstr,
 	x->sc = ruleset_scratch_new(rs, errstr, errstr_size);
 	if (!x->sc)
 		goto fail;
-	x->is_cand = calloc(rs->nrules ? rs->nrules : 1, sizeof(*x->is_cand));
-	if (!x->is_cand) {
-		snprintf(errstr, errstr_size, "out of memory");
-		goto fail;
-	}
 	return x;
 fail:
 	extract_destroy(x);
@@ -151,7 +146,7 @@ void extract_destroy(struct extractor *x)
 	free(x->cand);
 	free(x->events);
 	free(x->hits);
-	free(x->is_cand);
+	free(x->seg_end);
 	free(x);
 }
 
@@ -1276,19 +1271,32 @@ int extract_article(struct extractor *x, const struct article *a,
 		snprintf(errstr, errstr_size, "out of memory");
 		return -1;
 	}
-	ncand = ruleset_candidates(x->rs, x->sc, x->t.norm, x->t.norm_len, &cand);
-	if (ncand < 0) {
+	/* The prefilter tells, per sentence, which rules can match there:
+	 * most sentences run no rule at all. Segments run from the end of the
+	 * previous sentence, so the gaps between sentences belong to one. */
+	if (grow((void **)&x->seg_end, &x->cap_seg, x->t.nsent + 1,
+		 sizeof(*x->seg_end))) {
+		snprintf(errstr, errstr_size, "out of memory");
+		return -1;
+	}
+	for (size_t si = 0; si < x->t.nsent; si++)
+		x->seg_end[si] = x->t.sent[si].end;
+	if (ruleset_scan(x->rs, x->sc, x->t.norm, x->t.norm_len, x->seg_end,
+			 x->t.nsent) < 0) {
 		snprintf(errstr, errstr_size, "prefilter scan failed");
 		return -1;
 	}
-	if (ncand == 0)
+	ncand = ruleset_segment_candidates(x->rs, x->sc, RULESET_ALL, &cand);
+	if (ncand <= 0)
 		return 0;
 
 	for (size_t si = 0; si < x->t.nsent; si++) {
 		const struct text_span *sp = &x->t.sent[si];
 		size_t first = x->ncand;
+		const uint32_t *scand;
+		int nscand = ruleset_segment_candidates(x->rs, x->sc, si, &scand);
 
-		rc = run_rules(x, cand, ncand, RP_SCOPE_SENTENCE, sp->start,
+		rc = run_rules(x, scand, nscand, RP_SCOPE_SENTENCE, sp->start,
 			       sp->end, (uint32_t)si, errstr, errstr_size);
 		if (rc == -2)
 			limit_hit = 1;
@@ -1311,7 +1319,7 @@ int extract_article(struct extractor *x, const struct article *a,
 		if (x->ncand == first)
 			continue;
 		x->nhits = 0;
-		rc = collect_fill_hits(x, cand, ncand, sp->start, sp->end, 0,
+		rc = collect_fill_hits(x, scand, nscand, sp->start, sp->end, 0,
 				       errstr, errstr_size);
 		if (rc == -2)
 			limit_hit = 1;

@@ -72,6 +72,12 @@ struct rs_priv {
 	unsigned char *jit;    /* per rule: its pattern has JIT code */
 	struct rs_set **sets;  /* per list: form set of a big list, else NULL */
 	size_t nsets;
+	/* Every form of every big list as one Vectorscan literal database:
+	 * one scan per article finds where each list occurs, so the callouts
+	 * answer from a table instead of hashing strings at every position. */
+	hs_database_t *litdb;
+	uint16_t *lit_list;    /* per literal id: its list */
+	uint32_t *lit_len;     /* per literal id: its length in bytes */
 };
 
 /* The forms of a big list, for the callout that checks a candidate span.
@@ -91,6 +97,28 @@ struct ruleset_scratch {
 	uint64_t *bits;
 	uint32_t *cand;
 	size_t nwords;
+	/* Segmented scans (ruleset_scan): a bitmap of candidate rules per
+	 * segment, nseg rows of nwords, and where each segment ends. */
+	uint64_t *segbits;
+	size_t nseg, cap_seg;
+	const uint32_t *seg_end;
+	size_t cur_seg;        /* segment being scanned, RULESET_ALL for all */
+	uint32_t *segcand;
+	/* List occurrences in the last scanned text (base, base_len): occ
+	 * sorted by start, head[p] = 1 + index of the first starting at p. */
+	const struct rs_priv *pv;
+	const char *base;
+	size_t base_len;
+	struct rs_occ *occ;
+	size_t nocc, cap_occ;
+	uint32_t *head;
+	size_t cap_head;
+	int occ_oom;
+};
+
+struct rs_occ {
+	uint32_t start, end;
+	uint32_t list;
 };
 
 /* A growing byte buffer; oom set once an allocation failed. */
@@ -312,7 +340,11 @@ static int rs_list_callout(struct rs_expander *ex, size_t li,
 			maxlen = len;
 	}
 	qsort(cps, ncps, sizeof(*cps), rs_u32_cmp);
-	rs_buf_str(re, "(?:(?<![\\w])((?i:[");
+	/* Callout S fails at once where no form of the list starts (known from
+	 * the article's literal scan), so the run below is only tried where a
+	 * form does start. */
+	snprintf(tmp, sizeof(tmp), "(?:(?<![\\w])(?C\"S%zu\")((?i:[", li);
+	rs_buf_str(re, tmp);
 	for (size_t k = 0; k < ncps; k++) {
 		if (k > 0 && cps[k] == cps[k - 1])
 			continue;
@@ -1084,6 +1116,62 @@ static int rs_gazetteer(struct ruleset *rs, const struct rulepack *rp,
 /* Compiles the prefilter database over rules whose hs pattern is not NULL.
  * A pattern Vectorscan refuses is warned about, dropped (its rule is always
  * a candidate) and the rest compiled again. */
+/* Compiles every form of every big list into one literal database. When
+ * it cannot be built the callouts hash instead: slower, same answers. */
+static int rs_literals(struct ruleset *rs, struct diag *d)
+{
+	struct rs_priv *pv = rs->priv;
+	const char **exprs = NULL;
+	unsigned *flags = NULL, *ids = NULL;
+	size_t *lens = NULL, n = 0, k = 0;
+	hs_compile_error_t *err = NULL;
+	int rc = -1;
+
+	for (size_t li = 0; li < pv->nsets; li++)
+		for (size_t i = 0; pv->sets[li] && i <= pv->sets[li]->mask; i++)
+			n += pv->sets[li]->keys[i] != NULL;
+	if (n == 0)
+		return 0;
+	exprs = malloc(n * sizeof(*exprs));
+	flags = malloc(n * sizeof(*flags));
+	ids = malloc(n * sizeof(*ids));
+	lens = malloc(n * sizeof(*lens));
+	pv->lit_list = rs_own(pv, malloc(n * sizeof(*pv->lit_list)));
+	pv->lit_len = rs_own(pv, malloc(n * sizeof(*pv->lit_len)));
+	if (!exprs || !flags || !ids || !lens || !pv->lit_list || !pv->lit_len)
+		goto out;
+	for (size_t li = 0; li < pv->nsets; li++) {
+		const struct rs_set *set = pv->sets[li];
+
+		for (size_t i = 0; set && i <= set->mask; i++) {
+			if (!set->keys[i])
+				continue;
+			exprs[k] = set->keys[i];
+			lens[k] = set->lens[i];
+			flags[k] = set->caseless ? HS_FLAG_CASELESS : 0;
+			ids[k] = (unsigned)k;
+			pv->lit_list[k] = (uint16_t)li;
+			pv->lit_len[k] = (uint32_t)set->lens[i];
+			k++;
+		}
+	}
+	if (hs_compile_lit_multi(exprs, flags, ids, lens, (unsigned)n,
+				 HS_MODE_BLOCK, NULL, &pv->litdb, &err) != HS_SUCCESS) {
+		diag_warn(d, NULL, 0, NULL, "list literal scan unavailable (%s): "
+			  "lists are matched by hashing, more slowly",
+			  err && err->message ? err->message : "compile failed");
+		hs_free_compile_error(err);
+		pv->litdb = NULL;
+	}
+	rc = 0;
+out:
+	free(exprs);
+	free(flags);
+	free(ids);
+	free(lens);
+	return rc;
+}
+
 static void rs_prefilter(struct ruleset *rs, struct diag *d,
 			 const struct rulepack *rp, char **hs)
 {
@@ -1272,6 +1360,8 @@ struct ruleset *ruleset_build(const struct rulepack *rp, struct diag *d)
 	if (rs_gazetteer(rs, rp, d) < 0 || d->nerrors > errors0)
 		goto out;
 	rs_prefilter(rs, d, rp, hs);
+	if (rs_literals(rs, d) < 0)
+		ex.oom = 1;
 	for (size_t i = 0; i < rs->nrules; i++)
 		if (!rs->rules[i].prefiltered)
 			pv->always[i / 64] |= 1ULL << (i % 64);
@@ -1307,6 +1397,7 @@ void ruleset_destroy(struct ruleset *rs)
 	gazetteer_destroy(rs->gz);
 	if (pv) {
 		hs_free_database(pv->db);
+		hs_free_database(pv->litdb);
 		for (size_t i = 0; i < pv->nblocks; i++)
 			free(pv->blocks[i]);
 		free(pv->blocks);
@@ -1332,25 +1423,64 @@ struct ruleset *ruleset_load(const char *path, struct diag *d)
 /* PCRE2 callout (on the matching thread) for big lists: "L<index>" accepts
  * the span of the group that just closed only when it is a form of list
  * <index>. Returns 0 to go on, 1 to fail here and backtrack. */
+/* The list index of callout string "S12" / "L12". */
+static size_t rs_callout_list(const char *str)
+{
+	size_t li = 0;
+
+	for (str++; *str >= '0' && *str <= '9'; str++)
+		li = li * 10 + (size_t)(*str - '0');
+	return li;
+}
+
+/* Whether list li occurs at [start, end) of the scanned text (end 0: any
+ * occurrence starting at start). */
+static int rs_occurs(const struct ruleset_scratch *sc, size_t li, size_t start,
+		     size_t end)
+{
+	uint32_t k = sc->head[start];
+
+	if (!k)
+		return 0;
+	for (k--; k < sc->nocc && sc->occ[k].start == start; k++)
+		if (sc->occ[k].list == li && (!end || sc->occ[k].end == end))
+			return 1;
+	return 0;
+}
+
+/* PCRE2 callout for big lists, on the matching thread. "S<i>": may a form
+ * of list i start here? "L<i>": is the captured run a form of list i? With
+ * the article's occurrence table both are lookups; for a subject outside
+ * the scanned text (rule examples, tests) S lets the run try and L hashes
+ * the run against the list's forms. 0 goes on, 1 backtracks. */
 static int rs_callout(pcre2_callout_block *cb, void *data)
 {
-	const struct rs_priv *pv = data;
+	const struct ruleset_scratch *sc = data;
+	const struct rs_priv *pv = sc->pv;
 	const char *str = (const char *)cb->callout_string;
+	const char *subj = (const char *)cb->subject;
+	int scanned = sc->base && !sc->occ_oom && subj >= sc->base &&
+		      subj + cb->subject_length <= sc->base + sc->base_len;
+	size_t off = scanned ? (size_t)(subj - sc->base) : 0;
 	uint32_t g = cb->capture_last;
 	size_t li, start, end;
-	char *endp = NULL;
 
-	if (!str || str[0] != 'L' || g == 0 || g >= cb->capture_top)
+	if (!str || (str[0] != 'L' && str[0] != 'S'))
 		return 1;
-	li = (size_t)strtoul(str + 1, &endp, 10);
+	li = rs_callout_list(str);
 	if (li >= pv->nsets || !pv->sets[li])
+		return 1;
+	if (str[0] == 'S')
+		return !scanned || rs_occurs(sc, li, off + cb->current_position, 0) ? 0 : 1;
+	if (g == 0 || g >= cb->capture_top)
 		return 1;
 	start = cb->offset_vector[2 * g];
 	end = cb->offset_vector[2 * g + 1];
 	if (start == PCRE2_UNSET || end < start)
 		return 1;
-	return rs_set_has(pv->sets[li], (const char *)cb->subject + start,
-			  end - start) ? 0 : 1;
+	if (scanned)
+		return rs_occurs(sc, li, off + start, off + end) ? 0 : 1;
+	return rs_set_has(pv->sets[li], subj + start, end - start) ? 0 : 1;
 }
 
 struct ruleset_scratch *ruleset_scratch_new(const struct ruleset *rs,
@@ -1365,16 +1495,20 @@ struct ruleset_scratch *ruleset_scratch_new(const struct ruleset *rs,
 	sc->nwords = pv->nwords;
 	sc->bits = calloc(pv->nwords, sizeof(*sc->bits));
 	sc->cand = calloc(rs->nrules + 1, sizeof(*sc->cand));
+	sc->segcand = calloc(rs->nrules + 1, sizeof(*sc->segcand));
 	sc->md = pcre2_match_data_create(pv->ovec_pairs, NULL);
 	sc->mctx = pcre2_match_context_create(NULL);
 	sc->js = pcre2_jit_stack_create(EVX_JIT_STACK_START, EVX_JIT_STACK_MAX, NULL);
-	if (!sc->bits || !sc->cand || !sc->md || !sc->mctx || !sc->js)
+	if (!sc->bits || !sc->cand || !sc->segcand || !sc->md || !sc->mctx ||
+	    !sc->js)
 		goto fail;
 	pcre2_set_match_limit(sc->mctx, EVX_PCRE2_MATCH_LIMIT);
 	pcre2_set_depth_limit(sc->mctx, EVX_PCRE2_DEPTH_LIMIT);
 	pcre2_jit_stack_assign(sc->mctx, NULL, sc->js);
-	pcre2_set_callout(sc->mctx, rs_callout, (void *)pv);
-	if (pv->db && hs_alloc_scratch(pv->db, &sc->hs) != HS_SUCCESS) {
+	sc->pv = pv;
+	pcre2_set_callout(sc->mctx, rs_callout, sc);
+	if ((pv->db && hs_alloc_scratch(pv->db, &sc->hs) != HS_SUCCESS) ||
+	    (pv->litdb && hs_alloc_scratch(pv->litdb, &sc->hs) != HS_SUCCESS)) {
 		what = "cannot allocate Vectorscan scratch";
 		goto fail;
 	}
@@ -1396,43 +1530,181 @@ void ruleset_scratch_destroy(struct ruleset_scratch *sc)
 	pcre2_jit_stack_free(sc->js);
 	free(sc->bits);
 	free(sc->cand);
+	free(sc->segbits);
+	free(sc->segcand);
+	free(sc->occ);
+	free(sc->head);
 	free(sc);
 }
 
-/* Called by hs_scan on the matching thread for each rule that may match. */
+/* Called by hs_scan on the matching thread for each rule that may match
+ * (once per rule and scan: the database is SINGLEMATCH): marks the rule for
+ * the whole text, or for the segment being scanned. */
 static int rs_on_candidate(unsigned int id, unsigned long long from,
 			   unsigned long long to, unsigned int flags, void *ctx)
 {
 	struct ruleset_scratch *sc = ctx;
+	uint64_t bit = 1ULL << (id % 64);
 
-	sc->bits[id / 64] |= 1ULL << (id % 64);
+	if (sc->cur_seg == RULESET_ALL)
+		sc->bits[id / 64] |= bit;
+	else
+		sc->segbits[sc->cur_seg * sc->nwords + id / 64] |= bit;
 	return 0;
+}
+
+/* Called by hs_scan for each occurrence of a big list's form. */
+static int rs_on_literal(unsigned int id, unsigned long long from,
+			 unsigned long long to, unsigned int flags, void *ctx)
+{
+	struct ruleset_scratch *sc = ctx;
+	const struct rs_priv *pv = sc->pv;
+
+	if (sc->nocc == sc->cap_occ) {
+		size_t cap = sc->cap_occ ? sc->cap_occ * 2 : 256;
+		struct rs_occ *grown = realloc(sc->occ, cap * sizeof(*grown));
+
+		if (!grown) {
+			sc->occ_oom = 1;
+			return 1;
+		}
+		sc->occ = grown;
+		sc->cap_occ = cap;
+	}
+	sc->occ[sc->nocc++] = (struct rs_occ){
+		(uint32_t)(to - pv->lit_len[id]), (uint32_t)to, pv->lit_list[id]};
+	return 0;
+}
+
+static int rs_occ_cmp(const void *pa, const void *pb)
+{
+	const struct rs_occ *a = pa, *b = pb;
+
+	if (a->start != b->start)
+		return a->start < b->start ? -1 : 1;
+	return (a->end > b->end) - (a->end < b->end);
+}
+
+/* Finds every occurrence of every big list's forms in s and indexes them by
+ * start. On failure the callouts fall back to hashing (occ_oom). */
+static int rs_scan_lists(const struct rs_priv *pv, struct ruleset_scratch *sc,
+			 const char *s, size_t len)
+{
+	sc->base = NULL;
+	sc->nocc = 0;
+	sc->occ_oom = 0;
+	if (!pv->litdb)
+		return 0;
+	if (len + 1 > sc->cap_head) {
+		uint32_t *grown = realloc(sc->head, (len + 1) * sizeof(*grown));
+
+		if (!grown)
+			return 0;
+		sc->head = grown;
+		sc->cap_head = len + 1;
+	}
+	if (hs_scan(pv->litdb, s ? s : "", (unsigned)len, 0, sc->hs,
+		    rs_on_literal, sc) != HS_SUCCESS && !sc->occ_oom)
+		return -1;
+	if (sc->occ_oom)
+		return 0;
+	qsort(sc->occ, sc->nocc, sizeof(*sc->occ), rs_occ_cmp);
+	memset(sc->head, 0, (len + 1) * sizeof(*sc->head));
+	for (size_t k = sc->nocc; k-- > 0;)
+		sc->head[sc->occ[k].start] = (uint32_t)k + 1;
+	sc->base = s;
+	sc->base_len = len;
+	return 0;
+}
+
+/* Lists the set bits of words[0, nwords) as rule indexes into out. */
+static int rs_bits_to_list(const uint64_t *words, size_t nwords, uint32_t *out)
+{
+	int n = 0;
+
+	for (size_t w = 0; w < nwords; w++) {
+		uint64_t x = words[w];
+
+		while (x) {
+			out[n++] = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(x));
+			x &= x - 1;
+		}
+	}
+	return n;
+}
+
+int ruleset_scan(const struct ruleset *rs, struct ruleset_scratch *sc,
+		 const char *s, size_t len, const uint32_t *seg_end,
+		 size_t nseg)
+{
+	const struct rs_priv *pv = rs->priv;
+	int any = 0;
+
+	if (nseg > sc->cap_seg) {
+		uint64_t *grown = realloc(sc->segbits,
+					  nseg * pv->nwords * sizeof(*grown));
+
+		if (!grown)
+			return -1;
+		sc->segbits = grown;
+		sc->cap_seg = nseg;
+	}
+	sc->nseg = nseg;
+	sc->seg_end = seg_end;
+	memcpy(sc->bits, pv->always, pv->nwords * sizeof(*sc->bits));
+	for (size_t i = 0; i < nseg; i++)
+		memcpy(sc->segbits + i * pv->nwords, pv->always,
+		       pv->nwords * sizeof(*sc->bits));
+	if (pv->db) {
+		if (len > 0xFFFFFFFFu || !sc->hs)
+			return -1;
+		/* One pass over the whole text decides whether any rule can
+		 * match; most news articles stop here. */
+		sc->cur_seg = RULESET_ALL;
+		if (hs_scan(pv->db, s ? s : "", (unsigned)len, 0, sc->hs,
+			    rs_on_candidate, sc) != HS_SUCCESS)
+			return -1;
+		for (size_t w = 0; w < pv->nwords && !any; w++)
+			any = (sc->bits[w] & ~pv->always[w]) != 0;
+		/* Only then is each segment scanned, so a rule runs only on the
+		 * sentences that hold its literals. */
+		for (size_t i = 0; any && i < nseg; i++) {
+			size_t a = i ? seg_end[i - 1] : 0;
+
+			if (seg_end[i] < a || seg_end[i] > len)
+				return -1;
+			sc->cur_seg = i;
+			if (hs_scan(pv->db, s + a, (unsigned)(seg_end[i] - a), 0,
+				    sc->hs, rs_on_candidate, sc) != HS_SUCCESS)
+				return -1;
+		}
+	}
+	return rs_scan_lists(pv, sc, s, len);
+}
+
+int ruleset_segment_candidates(const struct ruleset *rs,
+			       struct ruleset_scratch *sc, size_t seg,
+			       const uint32_t **cand)
+{
+	const struct rs_priv *pv = rs->priv;
+
+	if (seg == RULESET_ALL) {
+		*cand = sc->cand;
+		return rs_bits_to_list(sc->bits, pv->nwords, sc->cand);
+	}
+	if (seg >= sc->nseg)
+		return -1;
+	*cand = sc->segcand;
+	return rs_bits_to_list(sc->segbits + seg * pv->nwords, pv->nwords,
+			       sc->segcand);
 }
 
 int ruleset_candidates(const struct ruleset *rs, struct ruleset_scratch *sc,
 		       const char *s, size_t len, const uint32_t **cand)
 {
-	const struct rs_priv *pv = rs->priv;
-	int n = 0;
-
-	memcpy(sc->bits, pv->always, pv->nwords * sizeof(*sc->bits));
-	if (pv->db) {
-		if (len > 0xFFFFFFFFu || !sc->hs)
-			return -1;
-		if (hs_scan(pv->db, s ? s : "", (unsigned)len, 0, sc->hs,
-			    rs_on_candidate, sc) != HS_SUCCESS)
-			return -1;
-	}
-	for (size_t w = 0; w < pv->nwords; w++) {
-		uint64_t x = sc->bits[w];
-
-		while (x) {
-			sc->cand[n++] = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(x));
-			x &= x - 1;
-		}
-	}
-	*cand = sc->cand;
-	return n;
+	if (ruleset_scan(rs, sc, s, len, NULL, 0) < 0)
+		return -1;
+	return ruleset_segment_candidates(rs, sc, RULESET_ALL, cand);
 }
 
 /* Maps a pcre2 match result: 1 match, 0 none, -2 limit, -1 other error. */

@@ -84,12 +84,36 @@ struct ruleset_scratch *ruleset_scratch_new(const struct ruleset *rs,
 					    char *errstr, size_t errstr_size);
 void ruleset_scratch_destroy(struct ruleset_scratch *sc);
 
-/* One Vectorscan pass over s: the candidate rules (fillers included) whose
- * literals occur, plus every rule that cannot be prefiltered, in rule order.
+/* One Vectorscan pass over s as a single segment: the candidate rules
+ * (fillers included) whose literals occur, plus every rule that cannot be
+ * prefiltered, in rule order.
  * Sets *cand to an array in sc (valid until the next call) and returns the
  * count, or -1 on a Vectorscan error. */
 int ruleset_candidates(const struct ruleset *rs, struct ruleset_scratch *sc,
 		       const char *s, size_t len, const uint32_t **cand);
+
+/* Prefilters s (len bytes), split into nseg segments (the sentences),
+ * segment i being [seg_end[i-1], seg_end[i]) (seg_end increasing,
+ * exclusive; the first starts at 0). One Vectorscan pass over the whole
+ * text finds the candidate rules; only when some rule is a candidate is
+ * each segment scanned too, so that ruleset_segment_candidates() can list
+ * the candidates of each segment: those whose literals occur in it, plus
+ * every rule that cannot be prefiltered. Also indexes where each big list
+ * occurs, for the list callouts. seg_end must stay valid until the next
+ * scan. Returns 0, or -1 on a Vectorscan error or out of memory. */
+int ruleset_scan(const struct ruleset *rs, struct ruleset_scratch *sc,
+		 const char *s, size_t len, const uint32_t *seg_end,
+		 size_t nseg);
+
+#define RULESET_ALL ((size_t)-1)
+
+/* Candidate rules of segment seg of the last scan, or of the whole text
+ * with seg == RULESET_ALL, in rule order. Sets *cand to an array in sc
+ * (one for segments, one for the whole text; each valid until its next
+ * call) and returns the count, or -1 for a segment out of range. */
+int ruleset_segment_candidates(const struct ruleset *rs,
+			       struct ruleset_scratch *sc, size_t seg,
+			       const uint32_t **cand);
 
 /* Matches rule r of rs in subject[0, len) starting at start. On a match
  * returns 1 and sets *ov to the PCRE2 ovector (pairs, 2 * (groups+1));
