@@ -549,6 +549,42 @@ static void fill_field(struct extractor *x, struct event *e, enum fk kind,
 	}
 }
 
+/* How many values field kind of e holds: 0 or 1 for a scalar, the count
+ * for a list (weapons: bits set). */
+static size_t field_size(const struct event *e, enum fk kind, const char *field)
+{
+	switch (kind) {
+	case FK_ATTACKER: return e->attacker.name != NULL;
+	case FK_LOCATION: return e->location.name != NULL;
+	case FK_WEAPON: return (size_t)__builtin_popcount(e->weapons);
+	case FK_KILLED: return e->killed >= 0;
+	case FK_INJURED: return e->injured >= 0;
+	case FK_DATE: return e->date.prec != DATES_NONE;
+	case FK_NAME: return e->name != NULL;
+	case FK_PARTICIPANT: return e->nparticipants;
+	case FK_HOST: return e->nhosts;
+	case FK_COUNT: return e->participant_count >= 0;
+	case FK_FORMAT: return e->format != NULL;
+	case FK_STATUS: return e->status != NULL;
+	case FK_PLEDGER: return e->npledgers;
+	case FK_TARGET: return e->target.name != NULL;
+	case FK_MEASURE: return e->measure != NULL;
+	case FK_CONDITION: return e->condition != NULL;
+	case FK_MODALITY: return e->modality != NULL;
+	case FK_OTHER:
+		for (size_t i = 0; i < e->nfields; i++)
+			if (strcmp(e->fields[i].key, field) == 0)
+				return 1;
+		return 0;
+	}
+	return 0;
+}
+
+static int field_is_set(const struct event *e, enum fk kind, const char *field)
+{
+	return field_size(e, kind, field) > 0;
+}
+
 /* Applies a rule's `set:` constants, status first so dates see it. */
 static void apply_set(struct extractor *x, struct event *e,
 		      const struct rs_rule *r)
@@ -676,6 +712,20 @@ static int is_list_kind(enum fk kind)
 	       kind == FK_PLEDGER || kind == FK_WEAPON;
 }
 
+/* Points c's own mention at its span [nstart, nend) in the body. */
+static void set_mention(struct extractor *x, struct cand *c)
+{
+	struct ev_mention *m = &c->ev.mentions[0];
+	uint32_t o0, o1;
+
+	text_to_orig(&x->t, c->nstart, c->nend, &o0, &o1);
+	if (m->start == o0 && m->end == o1 && m->text)
+		return;
+	m->start = o0;
+	m->end = o1;
+	m->text = arena_strndup(&x->arena, x->a->body + o0, o1 - o0);
+}
+
 /* Completes candidate c with the sentence's filler hits: list fields take
  * every hit, scalar fields the hit nearest the match. Dates go last. */
 static void apply_fillers(struct extractor *x, struct cand *c)
@@ -717,10 +767,21 @@ static void apply_fillers(struct extractor *x, struct cand *c)
 				if (!best)
 					continue;
 			}
+			size_t before = field_size(&c->ev, h->kind, h->field);
+
 			fill_field(x, &c->ev, h->kind, h->field,
 				   x->t.norm + h->nstart, h->nend - h->nstart, 0);
+			/* The mention covers the words the event was read
+			 * from, the filled ones too. */
+			if (field_size(&c->ev, h->kind, h->field) != before) {
+				if (h->nstart < c->nstart)
+					c->nstart = h->nstart;
+				if (h->nend > c->nend)
+					c->nend = h->nend;
+			}
 		}
 	}
+	set_mention(x, c);
 }
 
 /* Starts a candidate for rule r matching [m0, m1) of sentence si. */
@@ -730,7 +791,6 @@ static struct cand *new_cand(struct extractor *x, uint32_t r, uint32_t si,
 	const struct rs_rule *rule = &x->rs->rules[r];
 	struct cand *c;
 	struct ev_mention *m;
-	uint32_t o0, o1;
 
 	if (grow((void **)&x->cand, &x->cap_cand, x->ncand + 1, sizeof(*x->cand)))
 		return NULL;
@@ -744,14 +804,11 @@ static struct cand *new_cand(struct extractor *x, uint32_t r, uint32_t si,
 	c->nend = m1;
 	c->sent = si;
 	c->merged_into = -1;
-	text_to_orig(&x->t, m0, m1, &o0, &o1);
 	m = &c->ev.mentions[0];
-	m->start = o0;
-	m->end = o1;
-	m->text = arena_strndup(&x->arena, x->a->body + o0, o1 - o0);
 	m->rule = rule->id;
 	m->revision = rule->revision;
 	c->ev.nmentions = 1;
+	set_mention(x, c);
 	return c;
 }
 
@@ -1084,36 +1141,6 @@ static void finish_event(struct extractor *x, struct event *e,
 		e->offset = origin->offset;
 	}
 	assign_id(e);
-}
-
-/* Whether field kind of e already has a value. */
-static int field_is_set(const struct event *e, enum fk kind, const char *field)
-{
-	switch (kind) {
-	case FK_ATTACKER: return e->attacker.name != NULL;
-	case FK_LOCATION: return e->location.name != NULL;
-	case FK_WEAPON: return e->weapons != 0;
-	case FK_KILLED: return e->killed >= 0;
-	case FK_INJURED: return e->injured >= 0;
-	case FK_DATE: return e->date.prec != DATES_NONE;
-	case FK_NAME: return e->name != NULL;
-	case FK_PARTICIPANT: return e->nparticipants > 0;
-	case FK_HOST: return e->nhosts > 0;
-	case FK_COUNT: return e->participant_count >= 0;
-	case FK_FORMAT: return e->format != NULL;
-	case FK_STATUS: return e->status != NULL;
-	case FK_PLEDGER: return e->npledgers > 0;
-	case FK_TARGET: return e->target.name != NULL;
-	case FK_MEASURE: return e->measure != NULL;
-	case FK_CONDITION: return e->condition != NULL;
-	case FK_MODALITY: return e->modality != NULL;
-	case FK_OTHER:
-		for (size_t i = 0; i < e->nfields; i++)
-			if (strcmp(e->fields[i].key, field) == 0)
-				return 1;
-		return 0;
-	}
-	return 0;
 }
 
 /* The normalised offset of body offset off (orig[] is non-decreasing). */
