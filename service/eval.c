@@ -855,12 +855,16 @@ int eval_add_article(struct eval *ev, const char *article_id, const char *body,
 				pairs[npairs++] = (struct eval_pair){ ov, g, p };
 		}
 	}
+	/* Each required gold event is found by every prediction overlapping
+	 * it; its fields are scored against the one overlapping most (a
+	 * prediction may be that pair for several gold events: one merged
+	 * event reporting two gold ones). */
 	qsort(pairs, npairs, sizeof(*pairs), eval_cmp_pair);
 	for (size_t i = 0; i < npairs; i++) {
-		if (gmatch[pairs[i].g] >= 0 || pmatch[pairs[i].p] >= 0)
-			continue;
-		gmatch[pairs[i].g] = (long)pairs[i].p;
-		pmatch[pairs[i].p] = (long)pairs[i].g;
+		if (gmatch[pairs[i].g] < 0)
+			gmatch[pairs[i].g] = (long)pairs[i].p;
+		if (pmatch[pairs[i].p] < 0)
+			pmatch[pairs[i].p] = (long)pairs[i].g;
 	}
 
 	for (size_t g = 0; g < ga->nevents; g++) {

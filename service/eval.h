@@ -22,8 +22,10 @@
  *
  * Scores, read literally from EVENTS.md: a prediction is matched when one of
  * its mentions overlaps the evidence of a required gold event of its type
- * (two predictions on one gold event are both matched; the spec asks for
- * no one-to-one pairing); one that matches only optional gold is neutral.
+ * (two predictions on one gold event are both matched, and one prediction
+ * overlapping two gold events finds both: the spec asks for no one-to-one
+ * pairing); one that matches only optional gold is neutral. Fields of a
+ * found gold event are scored against the prediction overlapping it most.
  * precision = matched predictions / predictions not neutral, recall =
  * required gold events matched by some prediction / required gold; precision is 1 when nothing was predicted, recall
  * 1 when nothing is required, F1 = 2PR/(P+R) and 0 when P+R is 0. So every
