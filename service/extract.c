@@ -89,6 +89,7 @@ struct cand {
 	uint32_t nstart, nend;   /* normalised span of the match */
 	uint32_t sent;           /* sentence index */
 	int merged_into;         /* event index after merging, -1 before */
+	int anaphor;             /* `set: {merge: anaphor}`: an already reported event */
 };
 
 /* A filler match cached for the sentence being processed. */
@@ -593,6 +594,10 @@ static void apply_set(struct extractor *x, struct event *e,
 		for (size_t i = 0; i < r->nset; i++) {
 			enum fk kind = field_kind(r->set[i].key);
 
+			/* "merge" steers merging (run_rules reads it), it
+			 * is not a field. */
+			if (strcmp(r->set[i].key, "merge") == 0)
+				continue;
 			if ((kind == FK_STATUS) != (pass == 0))
 				continue;
 			fill_field(x, e, kind, r->set[i].key, r->set[i].val,
@@ -804,6 +809,7 @@ static struct cand *new_cand(struct extractor *x, uint32_t r, uint32_t si,
 	c->nend = m1;
 	c->sent = si;
 	c->merged_into = -1;
+	c->anaphor = 0;
 	m = &c->ev.mentions[0];
 	m->rule = rule->id;
 	m->revision = rule->revision;
@@ -850,6 +856,10 @@ static int run_rules(struct extractor *x, const uint32_t *cand, int ncand,
 				return -1;
 			apply_set(x, &c->ev, r);
 			apply_groups(x, &c->ev, r, subj, ov);
+			for (size_t i = 0; i < r->nset; i++)
+				if (strcmp(r->set[i].key, "merge") == 0 &&
+				    strcmp(r->set[i].val, "anaphor") == 0)
+					c->anaphor = 1;
 			start = m1 > m0 ? m1 : m0 + 1;
 		}
 		if (rc == -2) {
@@ -929,6 +939,11 @@ static int dates_agree(const struct date_val *a, const struct date_val *b)
 	return a->d == b->d;
 }
 
+static int is_proposed(const struct event *e)
+{
+	return e->status && strcmp(e->status, "proposed") == 0;
+}
+
 static int compatible(const struct event *e, const struct event *c)
 {
 	if (strcmp(e->type, c->type) != 0)
@@ -946,8 +961,7 @@ static int compatible(const struct event *e, const struct event *c)
 	    !str_eq(e->target.name, c->target.name))
 		return 0;
 	/* A proposed meeting is not the one that was held. */
-	if (e->status && c->status &&
-	    (!strcmp(e->status, "proposed") != !strcmp(c->status, "proposed")))
+	if (is_proposed(e) != is_proposed(c))
 		return 0;
 	return 1;
 }
@@ -1255,6 +1269,12 @@ static int merge_all(struct extractor *x, const struct article_origin *origin,
 			target = (int)k;
 			break;
 		}
+		/* "the summit" that agrees with no event is still the
+		 * latest one of its type, not a new one. */
+		for (size_t k = x->nevents; target < 0 && c->anaphor && k-- > 0;)
+			if (strcmp(x->events[k].type, c->ev.type) == 0 &&
+			    !is_proposed(&x->events[k]))
+				target = (int)k;
 		if (target >= 0) {
 			merge_into(&x->events[target], &c->ev);
 			continue;
