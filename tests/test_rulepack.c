@@ -175,10 +175,13 @@ static int make_parents(const char *dir, const char *rel)
 {
 	char path[512];
 	const char *slash = strchr(rel, '/');
+	int n;
 
 	if (!slash)
 		return 0;
-	snprintf(path, sizeof(path), "%s/%.*s", dir, (int)(slash - rel), rel);
+	n = snprintf(path, sizeof(path), "%s/%.*s", dir, (int)(slash - rel), rel);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return -1;
 	return mkdir(path, 0700) == 0 || access(path, F_OK) == 0 ? 0 : -1;
 }
 
@@ -188,13 +191,18 @@ static void remove_case_files(const char *dir, const struct rp_case *c)
 
 	for (int i = 0; i < MAX_FILES && c->files[i].name; i++) {
 		const char *slash = strchr(c->files[i].name, '/');
+		int n = snprintf(path, sizeof(path), "%s/%s", dir,
+				 c->files[i].name);
 
-		snprintf(path, sizeof(path), "%s/%s", dir, c->files[i].name);
+		if (n < 0 || (size_t)n >= sizeof(path))
+			continue;
 		unlink(path);
 		if (slash) {
-			snprintf(path, sizeof(path), "%s/%.*s", dir,
-				 (int)(slash - c->files[i].name), c->files[i].name);
-			rmdir(path);
+			n = snprintf(path, sizeof(path), "%s/%.*s", dir,
+				     (int)(slash - c->files[i].name),
+				     c->files[i].name);
+			if (n >= 0 && (size_t)n < sizeof(path))
+				rmdir(path);
 		}
 	}
 }
