@@ -95,6 +95,7 @@ struct cand {
 /* A filler match cached for the sentence being processed. */
 struct fill_hit {
 	uint32_t rule;
+	uint32_t match;          /* which match of the sentence's fillers */
 	enum fk kind;
 	const char *field;       /* group's field name (for FK_OTHER) */
 	uint32_t nstart, nend;   /* the group's span, normalised */
@@ -111,6 +112,7 @@ struct extractor {
 	size_t nevents, cap_events;
 	struct fill_hit *hits;
 	size_t nhits, cap_hits;
+	uint32_t nmatch;         /* filler matches collected, numbering hits */
 	uint32_t *seg_end;       /* sentence ends, for the prefilter scan */
 	size_t cap_seg;
 	struct date_val anchor;
@@ -365,8 +367,10 @@ static const char *canon_format(const char *s, size_t len)
 static const char *canon_status(const char *s, size_t len)
 {
 	static const char *const proposed[] = {"possible", "propos", "potential",
-		"suggest", "offer", "sought", "seek", "invit", "refus", NULL};
-	static const char *const scheduled[] = {"schedul", "will", "due",
+		"suggest", "offer", "sought", "seek", "invit", "refus", "push",
+		"want", "hope",
+		"call for", "calls for", "called for", "calling for", NULL};
+	static const char *const scheduled[] = {"schedul", "will", "due", "agree",
 		"set to", "expected", "would", "to be held", "next", "upcoming",
 		"planned", "plan to", "travels", "heads to", "is travelling",
 		"is traveling", NULL};
@@ -668,10 +672,12 @@ static int collect_fill_hits(struct extractor *x, const uint32_t *cand,
 					 x->nhits + 1, sizeof(*x->hits)))
 					return -1;
 				x->hits[x->nhits++] = (struct fill_hit){
-					cand[c], field_kind(f->groups[g].field),
+					cand[c], x->nmatch,
+					field_kind(f->groups[g].field),
 					f->groups[g].field, s0 + (uint32_t)gs,
 					s0 + (uint32_t)ge};
 			}
+			x->nmatch++;
 			start = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
 		}
 		if (rc == -2) {
@@ -711,6 +717,38 @@ static int hit_rank(const struct extractor *x, const struct fill_hit *h)
 	return has_any(buf, days);
 }
 
+/* A filler with `set: {pick: nearest}` fills a list field from its one
+ * match nearest the candidate (all the values that match names), not from
+ * every match in the sentence. */
+static int picks_nearest(const struct rs_rule *f)
+{
+	for (size_t i = 0; i < f->nset; i++)
+		if (strcmp(f->set[i].key, "pick") == 0)
+			return strcmp(f->set[i].val, "nearest") == 0;
+	return 0;
+}
+
+/* The match of h's filler, among those giving h's kind, nearest c. */
+static uint32_t nearest_match(const struct extractor *x, const struct cand *c,
+			      const struct fill_hit *h)
+{
+	uint32_t best = h->match, bd = UINT32_MAX;
+
+	for (size_t j = 0; j < x->nhits; j++) {
+		const struct fill_hit *o = &x->hits[j];
+		uint32_t d;
+
+		if (o->rule != h->rule || o->kind != h->kind)
+			continue;
+		d = span_distance(o->nstart, o->nend, c->nstart, c->nend);
+		if (d < bd) {
+			bd = d;
+			best = o->match;
+		}
+	}
+	return best;
+}
+
 static int is_list_kind(enum fk kind)
 {
 	return kind == FK_PARTICIPANT || kind == FK_HOST ||
@@ -743,6 +781,9 @@ static void apply_fillers(struct extractor *x, struct cand *c)
 			if ((h->kind == FK_DATE) != (pass == 1))
 				continue;
 			if (!type_filled_by(f, c->ev.type))
+				continue;
+			if (is_list_kind(h->kind) && picks_nearest(f) &&
+			    h->match != nearest_match(x, c, h))
 				continue;
 			if (!is_list_kind(h->kind)) {
 				uint32_t d = span_distance(h->nstart, h->nend,
@@ -944,6 +985,11 @@ static int is_proposed(const struct event *e)
 	return e->status && strcmp(e->status, "proposed") == 0;
 }
 
+static int is_call(const struct event *e)
+{
+	return e->modality && strcmp(e->modality, "call") == 0;
+}
+
 static int compatible(const struct event *e, const struct event *c)
 {
 	if (strcmp(e->type, c->type) != 0)
@@ -960,8 +1006,11 @@ static int compatible(const struct event *e, const struct event *c)
 	if (e->target.name && c->target.name &&
 	    !str_eq(e->target.name, c->target.name))
 		return 0;
-	/* A proposed meeting is not the one that was held. */
+	/* A proposed meeting is not the one that was held; a call on others
+	 * to act is not the caller's own pledge. */
 	if (is_proposed(e) != is_proposed(c))
+		return 0;
+	if (is_call(e) != is_call(c))
 		return 0;
 	return 1;
 }
@@ -1039,7 +1088,7 @@ static void merge_overlaps(struct extractor *x)
 			struct cand *b = &x->cand[j];
 
 			if (b->merged_into == -2 || b->sent != a->sent ||
-			    strcmp(a->ev.type, b->ev.type) != 0)
+			    !compatible(&a->ev, &b->ev))
 				continue;
 			if (b->nstart >= a->nend || a->nstart >= b->nend)
 				continue;
@@ -1271,10 +1320,22 @@ static int merge_all(struct extractor *x, const struct article_origin *origin,
 		}
 		/* "the summit" that agrees with no event is still the
 		 * latest one of its type, not a new one. */
-		for (size_t k = x->nevents; target < 0 && c->anaphor && k-- > 0;)
-			if (strcmp(x->events[k].type, c->ev.type) == 0 &&
-			    !is_proposed(&x->events[k]))
-				target = (int)k;
+		if (target < 0 && c->anaphor) {
+			/* The most reported one (latest on a tie); what the
+			 * sentence around "the summit" says of place and date
+			 * belongs to something else then. */
+			for (size_t k = 0; k < x->nevents; k++)
+				if (strcmp(x->events[k].type, c->ev.type) == 0 &&
+				    !is_proposed(&x->events[k]) &&
+				    (target < 0 || x->events[k].nmentions >=
+					 x->events[target].nmentions))
+					target = (int)k;
+			if (target >= 0) {
+				c->ev.location = (struct ev_entity){0};
+				c->ev.date.prec = DATES_NONE;
+				c->ev.name = NULL;
+			}
+		}
 		if (target >= 0) {
 			merge_into(&x->events[target], &c->ev);
 			continue;
@@ -1312,6 +1373,7 @@ int extract_article(struct extractor *x, const struct article *a,
 	x->ncand = 0;
 	x->nevents = 0;
 	x->limit_hit = 0;
+	x->nmatch = 0;
 	if (!a->published_at || dates_parse_anchor(a->published_at, &x->anchor))
 		memset(&x->anchor, 0, sizeof(x->anchor));
 	if (text_normalise(&x->t, a->body, a->body_len) || text_split(&x->t)) {
