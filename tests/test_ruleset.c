@@ -158,7 +158,13 @@ static const char match_pack[] = HEAD
 	"  - id: catastrophic\n    revision: 1\n    type: T\n"
 	"    pattern: '(a+)+$'\n"
 	"  - id: repeats\n    revision: 1\n    type: T\n"
-	"    pattern: '(?:very\\s+)*big\\s(?:red )?(?:dog|cat)s?(?: (?:ha){2,3}!)'\n";
+	"    pattern: '(?:very\\s+)*big\\s(?:red )?(?:dog|cat)s?(?: (?:ha){2,3}!)'\n"
+	"  - id: kiosk\n    revision: 1\n    type: T\n"
+	"    pattern: 'kiosk (?:open|shut)'\n"
+	"  - id: accents\n    revision: 1\n    type: T\n"
+	"    pattern: 'caf\u00e9 cr\u00e8me'\n"
+	"  - id: no.literal\n    revision: 1\n    type: T\n"
+	"    pattern: '\\d+[.]\\d+'\n";
 
 struct match_case {
 	const char *rule;
@@ -198,6 +204,14 @@ static const struct match_case match_cases[] = {
 	{"repeats", "a big red cats hahaha!", 1, NULL, NULL},
 	{"repeats", "a big cow haha!", 0, NULL, NULL},
 	{"repeats", "a big dog ha!", 0, NULL, NULL},
+	/* Caseless UTF-8 matching: PCRE2 takes U+017F (long s) for s and
+	 * U+212A (Kelvin sign) for k, and non-ASCII letters in either case;
+	 * the prefilter's literals must follow (checked by is_candidate). */
+	{"country.sanctions", "US \xc5\xbf" "anction\xc5\xbf", 1, "pledgers", "US"},
+	{"kiosk", "the \xe2\x84\xaaIOS\xe2\x84\xaa open", 1, NULL, NULL},
+	{"kiosk", "the kiosk opens", 1, NULL, NULL},
+	{"accents", "CAF\xc3\x89 CR\xc3\x88ME", 1, NULL, NULL},
+	{"no.literal", "rate 2.5", 1, NULL, NULL},
 };
 
 static int find_rule(const struct ruleset *rs, const char *id)
@@ -323,6 +337,13 @@ static void run_match_cases(void)
 		CHECK(!is_candidate(rs, sc, "a big cow", find_rule(rs, "repeats")));
 		CHECK(!rs->rules[cond].prefiltered);
 		CHECK(is_candidate(rs, sc, "nothing at all", cond));
+		/* A rule with a required literal is prefiltered by it; one
+		 * without (only classes) runs everywhere, without a warning. */
+		CHECK(rs->rules[find_rule(rs, "kiosk")].prefiltered);
+		CHECK(!is_candidate(rs, sc, "the kiosk", find_rule(rs, "kiosk")));
+		CHECK(rs->rules[find_rule(rs, "accents")].prefiltered);
+		CHECK(!rs->rules[find_rule(rs, "no.literal")].prefiltered);
+		CHECK(is_candidate(rs, sc, "no digits", find_rule(rs, "no.literal")));
 		/* Candidates come in rule order. */
 		{
 			const uint32_t *cand = NULL;
@@ -367,6 +388,187 @@ out:
 	ruleset_destroy(rs);
 	diag_clear(&d);
 	unlink(path);
+}
+
+/* Segmented scans: a rule is a candidate of the segments that hold its
+ * literals; a rule that is never prefiltered, of every segment. */
+struct seg_case {
+	const char *text;
+	uint32_t seg_end[3];
+	size_t nseg;
+	const char *rule;
+	int want[3];         /* candidate of segment 0, 1, 2? */
+	int want_all;        /* candidate of the whole text? */
+};
+
+static const struct seg_case seg_cases[] = {
+	{"A zebra 4 ran. A giraffe ate.", {15, 29}, 2, "giraffe.only", {0, 1}, 1},
+	{"A zebra 4 ran. A giraffe ate.", {15, 29}, 2, "zebra.only", {1, 0}, 1},
+	{"A zebra 4 ran. A giraffe ate.", {15, 29}, 2, "conditional", {1, 1}, 1},
+	{"A zebra 4 ran. A giraffe ate.", {15, 29}, 2, "kiosk", {0, 0}, 0},
+	/* Both literals of a rule, but in different sentences. */
+	{"The kiosk is. Then open.", {14, 24}, 2, "kiosk", {0, 0}, 1},
+	{"Nothing. A kiosk shut. No.", {9, 22, 26}, 3, "kiosk", {0, 1, 0}, 1},
+	/* No prefiltered rule is a candidate: the segments are not scanned,
+	 * and the never-prefiltered rules are still candidates of each. */
+	{"Calm day. Quiet night.", {10, 22}, 2, "conditional", {1, 1}, 1},
+	{"Calm day. Quiet night.", {10, 22}, 2, "giraffe.only", {0, 0}, 0},
+};
+
+static int in_list(const uint32_t *cand, int n, int r)
+{
+	for (int i = 0; i < n; i++)
+		if ((int)cand[i] == r)
+			return 1;
+	return 0;
+}
+
+static void run_segments(void)
+{
+	char *path = write_pack("s.yaml", match_pack);
+	struct diag d = {0};
+	struct ruleset *rs = ruleset_load(path, &d);
+	struct ruleset_scratch *sc = rs ? ruleset_scratch_new(rs, NULL, 0) : NULL;
+
+	CHECK(rs != NULL && sc != NULL);
+	for (size_t i = 0; sc && i < sizeof(seg_cases) / sizeof(seg_cases[0]); i++) {
+		const struct seg_case *c = &seg_cases[i];
+		int r = find_rule(rs, c->rule), failures = check_failures;
+		const uint32_t *cand = NULL;
+		int n;
+
+		CHECK(r >= 0);
+		CHECK_INT(c->seg_end[c->nseg - 1], strlen(c->text));
+		CHECK_INT(ruleset_scan(rs, sc, c->text, strlen(c->text), c->seg_end,
+				       c->nseg), 0);
+		for (size_t k = 0; k < c->nseg; k++) {
+			n = ruleset_segment_candidates(rs, sc, k, &cand);
+			CHECK(n >= 0);
+			CHECK_INT(in_list(cand, n, r), c->want[k]);
+		}
+		n = ruleset_segment_candidates(rs, sc, RULESET_ALL, &cand);
+		CHECK_INT(in_list(cand, n, r), c->want_all);
+		CHECK_INT(ruleset_segment_candidates(rs, sc, c->nseg, &cand), -1);
+		if (failures != check_failures)
+			fprintf(stderr, "segment case %zu: %s on \"%s\"\n", i, c->rule,
+				c->text);
+	}
+	/* Segments out of order are an error, not a crash. */
+	if (sc) {
+		const uint32_t bad[2] = {20, 10};
+
+		CHECK_INT(ruleset_scan(rs, sc, "a zebra 1. a zebra 2.", 21, bad, 2), -1);
+	}
+	ruleset_scratch_destroy(sc);
+	ruleset_destroy(rs);
+	diag_clear(&d);
+	unlink(path);
+}
+
+/* Big lists are matched from the article's occurrence index when the
+ * subject lies inside the scanned text, and by hashing otherwise: both must
+ * give the same matches and captures. */
+struct occ_case {
+	const char *rule;
+	const char *text;
+	size_t from;         /* subject starts here (a later sentence) */
+	int want;            /* 1 match, 0 none */
+	const char *capture; /* group 1, when it matches */
+};
+
+static const struct occ_case occ_cases[] = {
+	{"cs", "The US said so.", 0, 1, "US"},
+	{"cs", "Tell us more.", 0, 0, NULL},
+	{"cs", "Ask the U.S. now.", 0, 1, "U.S."},
+	{"cs", "USA and USB.", 0, 0, NULL},
+	{"cs", "Russia's envoy left.", 0, 1, "Russia"},
+	{"cs", "Then Russian troops.", 0, 0, NULL},
+	{"cs", "A calm day. Later the US said so.", 12, 1, "US"},
+	{"cs", "The US said. Tell us more.", 13, 0, NULL},
+	{"cs", "A Filler 299, then Filler 3.", 0, 1, "Filler 299"},
+	{"cs", "A filler 299 here.", 0, 0, NULL},
+	{"ci", "CRUISE MISSILES were fired.", 0, 1, "CRUISE MISSILES"},
+	{"ci", "a cruise missile was fired", 0, 1, "cruise missile"},
+	{"ci", "the Drone's rotors were fired", 0, 0, NULL},
+	{"ci", "the drone was fired", 0, 1, "drone"},
+	{"ci", "A lull. Then THING 42 was fired.", 8, 1, "THING 42"},
+	{"ci", "thing 420 was fired", 0, 0, NULL},
+};
+
+static void run_occurrences(void)
+{
+	size_t cap = 1 << 16, n = 0;
+	char *yaml = malloc(cap);
+	struct diag d = {0};
+	struct ruleset *rs = NULL;
+	struct ruleset_scratch *sc = NULL;
+
+	CHECK(yaml != NULL);
+	if (!yaml)
+		return;
+	n += (size_t)snprintf(yaml + n, cap - n, HEAD "lists:\n  bigcs:\n"
+			      "    - {name: United States, forms: [U.S., US]}\n"
+			      "    - {name: Russia}\n");
+	for (int i = 0; i < 300; i++)
+		n += (size_t)snprintf(yaml + n, cap - n,
+				      "    - {name: Filler %d}\n", i);
+	n += (size_t)snprintf(yaml + n, cap - n, "  bigci:\n    case: insensitive\n"
+			      "    entries:\n"
+			      "      - {name: missile, forms: [missiles, cruise missile, cruise missiles]}\n"
+			      "      - {name: drone}\n");
+	for (int i = 0; i < 300; i++)
+		n += (size_t)snprintf(yaml + n, cap - n,
+				      "      - {name: Thing %d}\n", i);
+	snprintf(yaml + n, cap - n, "rules:\n"
+		 "  - {id: cs, revision: 1, type: T, pattern: '({bigcs})'}\n"
+		 "  - {id: ci, revision: 1, type: T, pattern: '({bigci}) (?:was|were) fired'}\n");
+	rs = ruleset_load(write_pack("occ.yaml", yaml), &d);
+	free(yaml);
+	unlink(write_pack("occ.yaml", ""));
+	CHECK(rs != NULL);
+	if (rs)
+		sc = ruleset_scratch_new(rs, NULL, 0);
+	CHECK(sc != NULL);
+	for (size_t i = 0; sc && i < sizeof(occ_cases) / sizeof(occ_cases[0]); i++) {
+		const struct occ_case *c = &occ_cases[i];
+		int r = find_rule(rs, c->rule), failures = check_failures;
+		size_t len = strlen(c->text), slen = len - c->from;
+		char *copy = strdup(c->text + c->from);
+		size_t ov_scanned[4] = {0}, ov_copy[4] = {0};
+		const size_t *ov = NULL;
+		int got_scanned, got_copy;
+
+		CHECK(r >= 0 && copy != NULL);
+		if (r < 0 || !copy) {
+			free(copy);
+			continue;
+		}
+		CHECK_INT(ruleset_scan(rs, sc, c->text, len, NULL, 0), 0);
+		/* Inside the scanned text: answered from the index. */
+		got_scanned = ruleset_match(rs, sc, (uint32_t)r, c->text + c->from,
+					    slen, 0, &ov);
+		if (got_scanned == 1)
+			memcpy(ov_scanned, ov, sizeof(ov_scanned));
+		/* The same text elsewhere: answered by hashing. */
+		got_copy = ruleset_match(rs, sc, (uint32_t)r, copy, slen, 0, &ov);
+		if (got_copy == 1)
+			memcpy(ov_copy, ov, sizeof(ov_copy));
+		CHECK_INT(got_scanned, c->want);
+		CHECK_INT(got_copy, c->want);
+		CHECK(memcmp(ov_scanned, ov_copy, sizeof(ov_scanned)) == 0);
+		if (got_scanned == 1 && c->capture) {
+			CHECK_INT(ov_scanned[3] - ov_scanned[2], strlen(c->capture));
+			CHECK(strncmp(c->text + c->from + ov_scanned[2], c->capture,
+				      strlen(c->capture)) == 0);
+		}
+		if (failures != check_failures)
+			fprintf(stderr, "occurrence case %zu: %s on \"%s\"\n", i,
+				c->rule, c->text);
+		free(copy);
+	}
+	ruleset_scratch_destroy(sc);
+	ruleset_destroy(rs);
+	diag_clear(&d);
 }
 
 /* The hash changes with a pattern and not with a list nobody uses. */
@@ -504,6 +706,8 @@ int main(void)
 	}
 	run_err_cases();
 	run_match_cases();
+	run_segments();
+	run_occurrences();
 	run_hash();
 	run_big_lists();
 	run_three_errors();
