@@ -165,6 +165,16 @@ static const struct rp_case cases[] = {
 		 "      - {name: missile, forms: [missiles, cruise missile]}\n"},
 	  {"lists/README.txt", "not: [yaml"}}, 0, {{0}},
 	 {1, 2, 2, 2, 2, 2}},
+	{"name_is_form: false and an entry with no other form", 1,
+	 {{"f.yaml", HEAD "lists:\n  demonym:\n    name_is_form: false\n"
+		     "    entries:\n      - {name: France, forms: [French]}\n"
+		     "      - {name: Chad}\n"}}, 1,
+	 {{"f.yaml:8:", "entry \"Chad\" has no forms and its list has name_is_form: false"}},
+	 {0}},
+	{"name_is_form with a bad value", 1,
+	 {{"f.yaml", HEAD "lists:\n  demonym:\n    name_is_form: maybe\n"
+		     "    entries:\n      - {name: France, forms: [French]}\n"}}, 1,
+	 {{"f.yaml:5:", "name_is_form must be true or false"}}, {0}},
 	{"two packs", 0,
 	 {{"a.yaml", HEAD}, {"b.yaml", "pack: extra\nversion: 0.1.0\nrules:\n"
 				"  - {id: x, revision: 1, type: X, pattern: x}\n"}}, 0, {{0}},
@@ -352,6 +362,65 @@ static void check_good_pack(const char *tmp)
 	rmdir(dir);
 }
 
+/* name_is_form: what forms an entry ends with. */
+struct nif_case {
+	const char *yaml;
+	int nforms;             /* of the list's first entry */
+	const char *forms[3];
+};
+
+static const struct nif_case nif_cases[] = {
+	/* The default: the name is a form, first. */
+	{HEAD "lists:\n  d:\n    - {name: France, forms: [French]}\n",
+	 2, {"France", "French"}},
+	{HEAD "lists:\n  d:\n    name_is_form: true\n    entries:\n"
+	 "      - {name: France, forms: [French]}\n", 2, {"France", "French"}},
+	/* false: only the forms given. */
+	{HEAD "lists:\n  d:\n    name_is_form: false\n    entries:\n"
+	 "      - {name: France, forms: [French, Frenchman]}\n",
+	 2, {"French", "Frenchman"}},
+	{HEAD "lists:\n  d:\n    name_is_form: false\n    case: insensitive\n"
+	 "    entries:\n      - {name: Paris, code: FR, forms: [France]}\n",
+	 1, {"France"}},
+};
+
+static void check_name_is_form(const char *tmp)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/nif.yaml", tmp);
+	for (size_t i = 0; i < sizeof(nif_cases) / sizeof(nif_cases[0]); i++) {
+		const struct nif_case *c = &nif_cases[i];
+		struct diag d = {0};
+		struct rulepack *rp;
+		FILE *fp = fopen(path, "w");
+		int failures = check_failures;
+
+		CHECK(fp != NULL);
+		if (!fp)
+			return;
+		fputs(c->yaml, fp);
+		fclose(fp);
+		rp = rulepack_load(path, &d);
+		CHECK(rp != NULL);
+		CHECK_INT(d.nerrors, 0);
+		if (rp) {
+			const struct rp_entry *e = &rp->lists[0].entries[0];
+
+			CHECK_INT(e->nforms, c->nforms);
+			for (int k = 0; k < c->nforms && k < (int)e->nforms; k++)
+				CHECK_STR(e->forms[k], c->forms[k]);
+		}
+		if (failures != check_failures) {
+			fprintf(stderr, "name_is_form case %zu failed\n", i);
+			diag_print(&d, stderr);
+		}
+		rulepack_destroy(rp);
+		diag_clear(&d);
+		unlink(path);
+	}
+}
+
 /* A file over EVX_MAX_PACK_FILE_BYTES is refused without being parsed. */
 static void check_too_big(const char *tmp)
 {
@@ -391,6 +460,7 @@ int main(void)
 		run_case(tmp, &cases[i]);
 	check_good_pack(tmp);
 	check_too_big(tmp);
+	check_name_is_form(tmp);
 	rulepack_destroy(NULL);
 	CHECK(rmdir(tmp) == 0);
 	return CHECK_DONE();
