@@ -33,6 +33,11 @@
 #include "numbers.h"
 #include "text.h"
 
+/* How far (bytes) from a match a filled value may be and still be part of
+ * the mention's span; values further away fill the event without
+ * stretching the mention over the whole sentence. */
+#define EXTRACT_MENTION_REACH 120
+
 /* Field kinds a named group or `set:` key can fill. */
 enum fk {
 	FK_OTHER = 0,
@@ -819,7 +824,9 @@ static void apply_fillers(struct extractor *x, struct cand *c)
 				   x->t.norm + h->nstart, h->nend - h->nstart, 0);
 			/* The mention covers the words the event was read
 			 * from, the filled ones too. */
-			if (field_size(&c->ev, h->kind, h->field) != before) {
+			if (field_size(&c->ev, h->kind, h->field) != before &&
+			    span_distance(h->nstart, h->nend, c->nstart,
+					  c->nend) <= EXTRACT_MENTION_REACH) {
 				if (h->nstart < c->nstart)
 					c->nstart = h->nstart;
 				if (h->nend > c->nend)
