@@ -3,7 +3,8 @@
 # Idempotent: packages already present are left alone.
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libpcre2-dev libprotobuf-c-dev
-      protobuf-c-compiler libyaml-dev libvectorscan-dev libcjson-dev python3)
+      protobuf-c-compiler libyaml-dev libvectorscan-dev libcjson-dev python3
+      openjdk-17-jre-headless maven)  # Java and Maven: the Kafka broker for tests
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,0 +1,7 @@
+# Tests against a real Kafka broker started by scripts/kafka-broker.sh (Java 17
+# and, on the first run, Maven and the network). Labelled "kafka" only, so
+# `ctest -L unit` and `ctest -L corpus` leave them out; `ctest -L kafka` runs them.
+add_test(NAME kafka_smoke
+  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/kafka_smoke.sh ${CMAKE_SOURCE_DIR})
+set_tests_properties(kafka_smoke PROPERTIES LABELS kafka TIMEOUT 300
+  RUN_SERIAL TRUE)
