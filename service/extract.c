@@ -644,11 +644,22 @@ static int type_filled_by(const struct rs_rule *f, const char *type)
 	return 0;
 }
 
+/* Whether filler f fills the type of a candidate from index first on. */
+static int fills_any(const struct extractor *x, const struct rs_rule *f,
+		     size_t first)
+{
+	for (size_t c = first; c < x->ncand; c++)
+		if (type_filled_by(f, x->cand[c].ev.type))
+			return 1;
+	return 0;
+}
+
 /* Appends every group match of the fillers of sentence [s0, s1) to
- * x->hits: the sentence-scoped fillers, or with context the others. */
+ * x->hits: the sentence-scoped fillers that fill the type of a candidate
+ * from index first on, or with context the paragraph and article ones. */
 static int collect_fill_hits(struct extractor *x, const uint32_t *cand,
 			     int ncand, uint32_t s0, uint32_t s1, int context,
-			     char *errstr, size_t errstr_size)
+			     size_t first, char *errstr, size_t errstr_size)
 {
 	const char *subj = x->t.norm + s0;
 	size_t len = s1 - s0;
@@ -663,6 +674,9 @@ static int collect_fill_hits(struct extractor *x, const uint32_t *cand,
 		/* Sentence fillers complete candidates as they are found;
 		 * paragraph and article fillers complete merged events. */
 		if (f->type || (f->scope != RP_SCOPE_SENTENCE) != context)
+			continue;
+		/* A filler runs only if it fills a type that needs it. */
+		if (!context && !fills_any(x, f, first))
 			continue;
 		while (start <= len &&
 		       (rc = ruleset_match(x->rs, x->sc, cand[c], subj, len,
@@ -1249,7 +1263,7 @@ static int apply_context_fillers(struct extractor *x, const uint32_t *cand,
 	x->nhits = 0;
 	for (size_t si = 0; si < x->t.nsent; si++) {
 		rc = collect_fill_hits(x, cand, ncand, x->t.sent[si].start,
-				       x->t.sent[si].end, 1, errstr, errstr_size);
+				       x->t.sent[si].end, 1, 0, errstr, errstr_size);
 		if (rc == -2)
 			x->limit_hit = 1;
 		else if (rc < 0)
@@ -1436,7 +1450,7 @@ int extract_article(struct extractor *x, const struct article *a,
 			continue;
 		x->nhits = 0;
 		rc = collect_fill_hits(x, scand, nscand, sp->start, sp->end, 0,
-				       errstr, errstr_size);
+				       first, errstr, errstr_size);
 		if (rc == -2)
 			limit_hit = 1;
 		else if (rc < 0)

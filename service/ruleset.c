@@ -339,6 +339,43 @@ static int rs_u32_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Appends to re the class body of the first characters of forms (both
+ * cases of ASCII letters for a caseless list). */
+static int rs_first_chars(struct rs_buf *re, const char **forms, size_t n,
+			  int caseless)
+{
+	uint32_t *first = malloc((2 * n + 1) * sizeof(*first));
+	size_t nf = 0;
+	char tmp[32];
+
+	if (!first)
+		return -1;
+	for (size_t k = 0; k < n; k++) {
+		const char *p = forms[k];
+		uint32_t cp;
+
+		if (!*p)
+			continue;
+		cp = rs_utf8(&p);
+		first[nf++] = cp;
+		if (caseless && cp < 128 && isalpha((int)cp))
+			first[nf++] = (uint32_t)(isupper((int)cp) ? tolower((int)cp)
+								  : toupper((int)cp));
+	}
+	qsort(first, nf, sizeof(*first), rs_u32_cmp);
+	for (size_t k = 0; k < nf; k++) {
+		if (k > 0 && first[k] == first[k - 1])
+			continue;
+		if (first[k] < 128 && isalnum((int)first[k]))
+			snprintf(tmp, sizeof(tmp), "%c", (char)first[k]);
+		else
+			snprintf(tmp, sizeof(tmp), "\\x{%x}", (unsigned)first[k]);
+		rs_buf_str(re, tmp);
+	}
+	free(first);
+	return 0;
+}
+
 /* The PCRE2 expansion of a big list: a word-bounded run of the characters
  * its forms use, at most as long as its longest form, captured, and accepted
  * by callout "L<index>" only when the run is one of the forms. Greedy, so the
@@ -374,10 +411,18 @@ static int rs_list_callout(struct rs_expander *ex, size_t li,
 			maxlen = len;
 	}
 	qsort(cps, ncps, sizeof(*cps), rs_u32_cmp);
-	/* Callout S fails at once where no form of the list starts (known from
-	 * the article's literal scan), so the run below is only tried where a
-	 * form does start. */
-	snprintf(tmp, sizeof(tmp), "(?:(?<![\\w])(?C\"S%zu\")((?i:[", li);
+	/* A lookahead on the forms' first characters rejects most positions
+	 * inside the JIT code, without a callout (proper-noun lists start with
+	 * a capital). Callout S then fails at once where no form of the list
+	 * starts (known from the article's literal scan), so the run below is
+	 * only tried where a form does start. */
+	snprintf(tmp, sizeof(tmp), "(?:(?<![\\w])(?=(?-i:[");
+	rs_buf_str(re, tmp);
+	if (rs_first_chars(re, forms, n, l->caseless) < 0) {
+		free(cps);
+		return -1;
+	}
+	snprintf(tmp, sizeof(tmp), "]))(?C\"S%zu\")((?i:[", li);
 	rs_buf_str(re, tmp);
 	for (size_t k = 0; k < ncps; k++) {
 		if (k > 0 && cps[k] == cps[k - 1])
