@@ -1125,6 +1125,41 @@ static void merge_overlaps(struct extractor *x)
 	}
 }
 
+/* Candidates of one type found in one sentence ("leaders will gather in
+ * Kigali ... for a summit") report one event unless what their rules read
+ * disagrees: they become one candidate, spanning both, before the fillers
+ * run, so the fillers see the whole of it. Candidates from index first on
+ * are the sentence's; merged ones are removed from the array. */
+static void merge_sentence(struct extractor *x, size_t first)
+{
+	size_t n = first;
+
+	for (size_t i = first; i < x->ncand; i++) {
+		struct cand *b = &x->cand[i];
+		size_t k;
+
+		for (k = first; k < n; k++) {
+			struct cand *a = &x->cand[k];
+
+			if (!compatible(&a->ev, &b->ev))
+				continue;
+			if (b->nstart < a->nstart)
+				a->nstart = b->nstart;
+			if (b->nend > a->nend)
+				a->nend = b->nend;
+			a->anaphor = a->anaphor && b->anaphor;
+			merge_into(&a->ev, &b->ev);
+			break;
+		}
+		if (k == n) {
+			if (n != i)
+				x->cand[n] = *b;
+			n++;
+		}
+	}
+	x->ncand = n;
+}
+
 static int cand_cmp(const void *pa, const void *pb)
 {
 	const struct cand *a = pa, *b = pb;
@@ -1448,6 +1483,7 @@ int extract_article(struct extractor *x, const struct article *a,
 		}
 		if (x->ncand == first)
 			continue;
+		merge_sentence(x, first);
 		x->nhits = 0;
 		rc = collect_fill_hits(x, scand, nscand, sp->start, sp->end, 0,
 				       first, errstr, errstr_size);
