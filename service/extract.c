@@ -510,13 +510,25 @@ static void fill_field(struct extractor *x, struct event *e, enum fk kind,
 				e->date = dv;
 		}
 		break;
-	case FK_NAME:
-		if (overwrite || !e->name) {
-			const struct gaz_entry *ge = lookup_lists(x, lists_bloc, s, len);
+	case FK_NAME: {
+		const struct gaz_entry *ge;
 
+		/* "the Alaska summit": a place before the noun is where it
+		 * was, not what it is called. */
+		if (!lookup_lists(x, lists_bloc, s, len) &&
+		    (ge = lookup_lists(x, lists_place, s, len)) != NULL) {
+			if (overwrite || !e->location.name) {
+				e->location.name = ge->name;
+				e->location.code = ge->code;
+			}
+			break;
+		}
+		if (overwrite || !e->name) {
+			ge = lookup_lists(x, lists_bloc, s, len);
 			e->name = ge ? ge->name : arena_strndup(&x->arena, s, len);
 		}
 		break;
+	}
 	case FK_FORMAT: {
 		const char *f = canon_format(s, len);
 
