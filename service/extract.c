@@ -4,17 +4,24 @@
  * Data flow for one article, all on the calling thread:
  *
  *   body -> text_normalise -> text_split -> ruleset_scan (Vectorscan:
- *   candidate rules per sentence) -> for each sentence, each candidate
- *   rule: PCRE2 matches -> a "candidate" (a one-mention event) filled from the rule's
- *   named groups and `set:` constants -> fillers of that type complete the
- *   candidates of the sentence -> merge candidates into events -> finish
- *   (status defaults, hosts among participants, event ids).
+ *   candidate rules per sentence, and where each big list occurs)
+ *   -> per sentence: each candidate typed rule's PCRE2 matches become
+ *      "candidates" (one-mention events) filled from named groups and
+ *      `set:` constants; the sentence's candidates of one type merge unless
+ *      their rules read different keys; the fillers of those types then
+ *      complete them (list fields take every hit, or the nearest match with
+ *      `pick: nearest`; scalars the nearest hit, explicit dates first) and
+ *      stretch the mention over the words they used, up to a reach
+ *   -> merge candidates into events -> paragraph/article-scoped fillers
+ *      complete what is still missing -> finish (status and modality
+ *      defaults, hosts among participants, lead-paragraph dates, ids).
  *
- * Merging is what makes "one event per real-world event": candidates of
- * one type merge when none of their key fields disagree (location, date,
- * name, attacker, target); a candidate that names nothing distinguishing
- * joins the latest event of its type. Candidates of one type whose spans
- * overlap in a sentence (two rules firing on the same words) always merge.
+ * Merging is what makes "one event per real-world event": a candidate
+ * joins the latest event of its type whose key fields agree (location,
+ * date, name, attacker, target; a proposed meeting never joins one held, a
+ * call on others never joins a pledge); one that names nothing joins the
+ * latest of its type; an anaphor ("the summit", `merge: anaphor`) that
+ * agrees with no event joins the most reported one of its type.
  *
  * Memory: candidates and events live in arrays owned by the extractor and
  * reused between articles; strings live in the arena, reset per article.
