@@ -45,6 +45,11 @@
  * stretching the mention over the whole sentence. */
 #define EXTRACT_MENTION_REACH 120
 
+/* Candidates of one type in one sentence further apart than this (bytes)
+ * may report two events ("held a summit ... and pushed for a bilateral
+ * meeting"), so they are left for the article-wide merge. */
+#define EXTRACT_SENTENCE_MERGE_GAP 60
+
 /* Field kinds a named group or `set:` key can fill. */
 enum fk {
 	FK_OTHER = 0,
@@ -1160,7 +1165,9 @@ static void merge_sentence(struct extractor *x, size_t first)
 		for (k = first; k < n; k++) {
 			struct cand *a = &x->cand[k];
 
-			if (!compatible(&a->ev, &b->ev))
+			if (!compatible(&a->ev, &b->ev) ||
+			    span_distance(a->nstart, a->nend, b->nstart,
+					  b->nend) > EXTRACT_SENTENCE_MERGE_GAP)
 				continue;
 			if (b->nstart < a->nstart)
 				a->nstart = b->nstart;
@@ -1389,9 +1396,15 @@ static int merge_all(struct extractor *x, const struct article_origin *origin,
 			if (!compatible(&x->events[k], &c->ev))
 				continue;
 			/* The latest event it agrees with: for a candidate
-			 * naming nothing, simply the latest of its type. */
-			target = (int)k;
-			break;
+			 * naming nothing, simply the latest of its type; for
+			 * "the summit", the most reported one it agrees with. */
+			if (!c->anaphor) {
+				target = (int)k;
+				break;
+			}
+			if (target < 0 || x->events[k].nmentions >
+					      x->events[target].nmentions)
+				target = (int)k;
 		}
 		/* "the summit" that agrees with no event is still the
 		 * latest one of its type, not a new one. */
