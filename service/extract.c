@@ -50,6 +50,10 @@
  * meeting"), so they are left for the article-wide merge. */
 #define EXTRACT_SENTENCE_MERGE_GAP 60
 
+/* Filler hits this close (bytes) to a match count as equally near, so an
+ * explicit date a few words on beats "overnight" inside the match. */
+#define EXTRACT_NEAR 24
+
 /* Field kinds a named group or `set:` key can fill. */
 enum fk {
 	FK_OTHER = 0,
@@ -103,7 +107,9 @@ static const char *const lists_bloc[] = {"bloc", NULL};
 /* A rule match before merging: an event with one mention, plus where it is. */
 struct cand {
 	struct event ev;
-	uint32_t nstart, nend;   /* normalised span of the match */
+	uint32_t nstart, nend;   /* normalised span of the mention */
+	uint32_t mstart, mend;   /* the rules' matches alone: fillers measure
+				  * nearness from here, not from what they added */
 	uint32_t sent;           /* sentence index */
 	int merged_into;         /* event index after merging, -1 before */
 	int anaphor;             /* `set: {merge: anaphor}`: an already reported event */
@@ -783,13 +789,46 @@ static uint32_t nearest_match(const struct extractor *x, const struct cand *c,
 
 		if (o->rule != h->rule || o->kind != h->kind)
 			continue;
-		d = span_distance(o->nstart, o->nend, c->nstart, c->nend);
+		d = span_distance(o->nstart, o->nend, c->mstart, c->mend);
 		if (d < bd) {
 			bd = d;
 			best = o->match;
 		}
 	}
 	return best;
+}
+
+/* Distance from hit h to candidate c's matches. A status word governs what
+ * follows it ("pushed for a bilateral summit"), so one after the candidate
+ * counts three times its distance. */
+static uint32_t cand_distance(const struct fill_hit *h, const struct cand *c)
+{
+	uint32_t d = span_distance(h->nstart, h->nend, c->mstart, c->mend);
+
+	if (h->kind == FK_STATUS && h->nstart >= c->mend && d < UINT32_MAX / 3)
+		d *= 3;
+	return d;
+}
+
+/* Whether c is, among the sentence's candidates (index first on) of a type
+ * h's filler fills, the one nearest h (the earlier on a tie). */
+static int nearest_cand(const struct extractor *x, const struct cand *c,
+			const struct fill_hit *h, size_t first)
+{
+	const struct rs_rule *f = &x->rs->rules[h->rule];
+	uint32_t d = cand_distance(h, c);
+
+	for (size_t k = first; k < x->ncand; k++) {
+		const struct cand *o = &x->cand[k];
+		uint32_t od;
+
+		if (o == c || !type_filled_by(f, o->ev.type))
+			continue;
+		od = cand_distance(h, o);
+		if (od < d || (od == d && o < c))
+			return 0;
+	}
+	return 1;
 }
 
 static int is_list_kind(enum fk kind)
@@ -814,7 +853,7 @@ static void set_mention(struct extractor *x, struct cand *c)
 
 /* Completes candidate c with the sentence's filler hits: list fields take
  * every hit, scalar fields the hit nearest the match. Dates go last. */
-static void apply_fillers(struct extractor *x, struct cand *c)
+static void apply_fillers(struct extractor *x, struct cand *c, size_t first)
 {
 	for (int pass = 0; pass < 2; pass++) {
 		for (size_t i = 0; i < x->nhits; i++) {
@@ -828,9 +867,13 @@ static void apply_fillers(struct extractor *x, struct cand *c)
 			if (is_list_kind(h->kind) && picks_nearest(f) &&
 			    h->match != nearest_match(x, c, h))
 				continue;
+			/* In a sentence reporting two meetings, each value
+			 * belongs to the nearer one. */
+			if (!nearest_cand(x, c, h, first))
+				continue;
 			if (!is_list_kind(h->kind)) {
 				uint32_t d = span_distance(h->nstart, h->nend,
-							   c->nstart, c->nend);
+							   c->mstart, c->mend);
 				int best = 1;
 
 				for (size_t j = 0; j < x->nhits && best; j++) {
@@ -843,14 +886,19 @@ static void apply_fillers(struct extractor *x, struct cand *c)
 							    c->ev.type))
 						continue;
 					uint32_t od = span_distance(
-						o->nstart, o->nend, c->nstart,
-						c->nend);
+						o->nstart, o->nend, c->mstart,
+						c->mend);
 					int hr = hit_rank(x, h), orank = hit_rank(x, o);
+					uint32_t bd = d <= EXTRACT_NEAR ? 0 : d;
+					uint32_t bod = od <= EXTRACT_NEAR ? 0 : od;
 
-					/* Nearest wins; at equal distance the more
-					 * explicit date, then the earlier hit. */
-					if (od < d || (od == d && (orank > hr ||
-					    (orank == hr && j < i))))
+					/* Nearest wins, all hits close by counting
+					 * as equally near; among those the more
+					 * explicit date, then the nearer, then the
+					 * earlier hit. */
+					if (bod < bd || (bod == bd && (orank > hr ||
+					    (orank == hr && (od < d ||
+					     (od == d && j < i))))))
 						best = 0;
 				}
 				if (!best)
@@ -863,8 +911,8 @@ static void apply_fillers(struct extractor *x, struct cand *c)
 			/* The mention covers the words the event was read
 			 * from, the filled ones too. */
 			if (field_size(&c->ev, h->kind, h->field) != before &&
-			    span_distance(h->nstart, h->nend, c->nstart,
-					  c->nend) <= EXTRACT_MENTION_REACH) {
+			    span_distance(h->nstart, h->nend, c->mstart,
+					  c->mend) <= EXTRACT_MENTION_REACH) {
 				if (h->nstart < c->nstart)
 					c->nstart = h->nstart;
 				if (h->nend > c->nend)
@@ -893,6 +941,8 @@ static struct cand *new_cand(struct extractor *x, uint32_t r, uint32_t si,
 	c->ev.rule_pack_version = rule->pack_version;
 	c->nstart = m0;
 	c->nend = m1;
+	c->mstart = m0;
+	c->mend = m1;
 	c->sent = si;
 	c->merged_into = -1;
 	c->anaphor = 0;
@@ -1166,13 +1216,17 @@ static void merge_sentence(struct extractor *x, size_t first)
 			struct cand *a = &x->cand[k];
 
 			if (!compatible(&a->ev, &b->ev) ||
-			    span_distance(a->nstart, a->nend, b->nstart,
-					  b->nend) > EXTRACT_SENTENCE_MERGE_GAP)
+			    span_distance(a->mstart, a->mend, b->mstart,
+					  b->mend) > EXTRACT_SENTENCE_MERGE_GAP)
 				continue;
 			if (b->nstart < a->nstart)
 				a->nstart = b->nstart;
 			if (b->nend > a->nend)
 				a->nend = b->nend;
+			if (b->mstart < a->mstart)
+				a->mstart = b->mstart;
+			if (b->mend > a->mend)
+				a->mend = b->mend;
 			a->anaphor = a->anaphor && b->anaphor;
 			merge_into(&a->ev, &b->ev);
 			break;
@@ -1524,7 +1578,7 @@ int extract_article(struct extractor *x, const struct article *a,
 		else if (rc < 0)
 			return rc;
 		for (size_t c = first; c < x->ncand; c++)
-			apply_fillers(x, &x->cand[c]);
+			apply_fillers(x, &x->cand[c], first);
 	}
 	if (x->t.nsent) {
 		rc = run_rules(x, cand, ncand, RP_SCOPE_ARTICLE, 0,
