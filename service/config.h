@@ -3,7 +3,8 @@
  *
  * One option table (config.c) names every setting once, with its type,
  * default, bounds and help; the same table reads a config file (`--config
- * FILE`, lines "key = value", '#' comments), environment variables
+ * FILE` or $EVEXTRACT_CONFIG, lines "key = value", '#' comment lines),
+ * environment variables
  * (EVEXTRACT_<KEY> with '.' and '-' as '_', upper case) and command-line flags
  * (--key value), in that order of increasing precedence: flags override the
  * environment, which overrides the file. Keys starting with "kafka." pass
@@ -31,10 +32,13 @@ struct config {
 	char *articles_topic;       /* default "articles" */
 	char *events_topic;         /* default "events" */
 	char *dlq_topic;            /* default "articles.dlq" */
-	char *rules;                /* rule pack path (default as the CLI resolves it) */
+	char *rules;                /* rule pack path; NULL when not given (resolve it as the
+	                             * CLI does, cmd_rules_path); EVEXTRACT_RULES sets it */
 	enum config_delivery delivery;   /* "exactly-once" (default) | "at-least-once" */
 	enum config_format input_format; /* "auto" (content-type header, else sniff) | "json" | "protobuf" */
-	char *transactional_id;     /* default "evextract-<group_id>-<hostname>-<pid>"? see config.c */
+	char *transactional_id;     /* default "evextract-<group_id>-<hostname>": stable across
+	                             * restarts (exactly-once fencing relies on it); instances
+	                             * of one group need distinct ids */
 	long workers;               /* extraction threads, default = number of cores, 1..256 */
 	long commit_interval_ms;    /* transaction / offset commit interval, default 100 */
 	long commit_batch;          /* commit after this many articles too, default 1000 */
@@ -53,7 +57,9 @@ struct config {
  * and argv[1..argc) (argv[0] names the command). Returns 0; 1 when --help
  * was given (print config_usage, exit 0); -1 with errstr filled on any error
  * ("evextract.conf:12: unknown key \"wokers\"", "EVEXTRACT_WORKERS: \"x\" is
- * not a number", "--workers: 0 is below the minimum of 1"). */
+ * not a number", "--workers: 0 is below the minimum of 1"). On help or error
+ * cfg is left empty (config_free on it is harmless). EVEXTRACT_* variables
+ * that name no setting are errors; EVEXTRACT_RULES is `rules`. */
 int config_load(struct config *cfg, int argc, char **argv, char **envp,
 		char *errstr, size_t errstr_size);
 
