@@ -33,6 +33,8 @@ int cmd_rules(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_decode(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_consume(int argc, char **argv);
 
 /* Parses the options of command cmd (its name as the user types it, e.g.
  * "rules check") with tab into base. Returns 0 when the command should go

@@ -1,0 +1,614 @@
+/*
+ * cmd_run.c - `evextract run`: the streaming service, exactly-once.
+ *
+ * Wires the modules together on one libevent loop (the main thread):
+ * kafka_in hands consumed articles to run_on_msg(), which submits them to the
+ * pipeline's workers (partition p -> worker p % N); finished jobs come back
+ * through the pipeline's wake-up pipe to run_on_done(), which produces their
+ * events (or dead letters) into the open transaction through kafka_out and
+ * moves the partition's watermark. Every commit interval (or commit batch)
+ * the watermarks are sent with the transaction and committed. An aborted
+ * transaction rewinds the consumer to the committed offsets and makes the
+ * work in flight stale (kafka_in epochs), so nothing is lost or doubled.
+ *
+ * The loop never runs regexes and the workers never touch Kafka handles.
+ * Signals are loop events: SIGINT/SIGTERM stop intake, let the work in
+ * flight finish, commit, close the consumer and flush the producer within
+ * shutdown_timeout_ms; SIGHUP reloads the rule pack, swapping it in only
+ * when every inline example passes (jobs keep the generation they started
+ * with, so each event names the pack version that produced it).
+ */
+#include <event2/event.h>
+#include <librdkafka/rdkafka.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "config.h"
+#include "diag.h"
+#include "http.h"
+#include "kafka_in.h"
+#include "kafka_out.h"
+#include "log.h"
+#include "metrics.h"
+#include "pipeline.h"
+#include "rulepack.h"
+#include "rulestest.h"
+
+extern char **environ;
+
+/* How long init_transactions and each transactional call may take, ms. */
+#ifndef RUN_TXN_TIMEOUT_MS
+#define RUN_TXN_TIMEOUT_MS 30000
+#endif
+
+struct run {
+	struct config cfg;
+	const char *rules_path;
+	struct event_base *base;
+	struct metrics *m;
+	struct http *http;
+	struct pipeline *pl;
+	struct kafka_in *kin;
+	struct kafka_out *kout;
+	struct pipeline_gen *gen;
+	struct event *ev_sig[3];
+	struct event *ev_done;
+	struct event *ev_tick;
+	struct event *ev_deadline;
+	size_t txn_articles;   /* articles finished in the open transaction */
+	int stopping;
+	int finished;
+	int exit_code;
+	int in_revoke;
+};
+
+static const double run_latency_buckets[] = {
+	0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
+};
+
+static int run_declare_metrics(struct metrics *m)
+{
+	int rc = 0;
+
+	rc |= metrics_declare(m, "evextract_articles_consumed_total",
+			      METRICS_COUNTER, "Articles consumed from Kafka.", NULL, 0);
+	rc |= metrics_declare(m, "evextract_events_produced_total", METRICS_COUNTER,
+			      "Events produced, by type.", NULL, 0);
+	rc |= metrics_declare(m, "evextract_dlq_messages_total", METRICS_COUNTER,
+			      "Articles sent to the dead-letter topic, by reason.",
+			      NULL, 0);
+	rc |= metrics_declare(m, "evextract_processing_seconds", METRICS_HISTOGRAM,
+			      "Time from submission to a worker until the "
+			      "article's output is produced.",
+			      run_latency_buckets,
+			      sizeof(run_latency_buckets) / sizeof(double));
+	rc |= metrics_declare(m, "evextract_transactions_committed_total",
+			      METRICS_COUNTER, "Transactions committed.", NULL, 0);
+	rc |= metrics_declare(m, "evextract_transactions_aborted_total",
+			      METRICS_COUNTER, "Transactions aborted (the input "
+			      "was rewound and done again).", NULL, 0);
+	rc |= metrics_declare(m, "evextract_rule_pack_info", METRICS_GAUGE,
+			      "The rule pack in use (1) and the ones replaced (0).",
+			      NULL, 0);
+	rc |= metrics_declare(m, "evextract_rule_reloads_total", METRICS_COUNTER,
+			      "Rule pack reloads, by result.", NULL, 0);
+	return rc ? -1 : 0;
+}
+
+/* Sets the rule pack info gauge of gen to v. */
+static void run_pack_info(struct run *r, const struct pipeline_gen *gen, double v)
+{
+	char labels[512];
+	const struct ruleset *rs = gen->rs;
+
+	for (size_t i = 0; i < rs->npacks; i++) {
+		snprintf(labels, sizeof(labels),
+			 "pack=\"%s\",version=\"%s\",hash=\"%s\"",
+			 rs->packs[i].name ? rs->packs[i].name : "",
+			 rs->packs[i].version ? rs->packs[i].version : "",
+			 rs->hash);
+		metrics_set(r->m, "evextract_rule_pack_info", labels, v);
+	}
+}
+
+static void run_stop(struct run *r, int exit_code, const char *why);
+static void run_finish(struct run *r);
+
+/* A transactional failure: abort was done (rewind the input), or fatal. */
+static void run_txn_failed(struct run *r, int rc)
+{
+	if (rc == KAFKA_OUT_FATAL) {
+		run_stop(r, 1, "fatal producer error");
+		return;
+	}
+	metrics_add(r->m, "evextract_transactions_aborted_total", NULL, 1);
+	r->txn_articles = 0;
+	if (kafka_in_rewind(r->kin) < 0)
+		run_stop(r, 1, "cannot rewind the consumer after an abort");
+}
+
+/* Commits the open transaction with the watermarks. Returns 0 or -1. */
+static int run_commit(struct run *r)
+{
+	rd_kafka_topic_partition_list_t *offsets = kafka_in_offsets(r->kin);
+	rd_kafka_consumer_group_metadata_t *cgmd;
+	int rc;
+
+	if (!offsets && !kafka_out_open(r->kout))
+		return 0;
+	cgmd = kafka_in_group_metadata(r->kin);
+	rc = kafka_out_commit(r->kout, offsets, cgmd, RUN_TXN_TIMEOUT_MS);
+	rd_kafka_consumer_group_metadata_destroy(cgmd);
+	if (offsets)
+		rd_kafka_topic_partition_list_destroy(offsets);
+	if (rc < 0) {
+		run_txn_failed(r, rc);
+		return -1;
+	}
+	kafka_in_committed(r->kin);
+	metrics_add(r->m, "evextract_transactions_committed_total", NULL, 1);
+	LOG(LOG_DEBUG, "msg=\"transaction committed\" articles=%zu",
+	    r->txn_articles);
+	r->txn_articles = 0;
+	return 0;
+}
+
+/* The input format of rkm: the setting, else its content-type header, else
+ * a sniff (an Article message starts with a field tag, not with text). */
+static enum pipeline_format run_format(const struct run *r,
+				       const rd_kafka_message_t *rkm)
+{
+	rd_kafka_headers_t *hdrs = NULL;
+	const void *val = NULL;
+	size_t len = 0;
+	const unsigned char *p = rkm->payload;
+
+	if (r->cfg.input_format == CONFIG_FORMAT_JSON)
+		return PIPELINE_JSON;
+	if (r->cfg.input_format == CONFIG_FORMAT_PROTOBUF)
+		return PIPELINE_PROTOBUF;
+	if (rd_kafka_message_headers(rkm, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+	    rd_kafka_header_get_last(hdrs, "content-type", &val, &len) ==
+		    RD_KAFKA_RESP_ERR_NO_ERROR && val) {
+		if (len >= 8 && memmem(val, len, "protobuf", 8))
+			return PIPELINE_PROTOBUF;
+		if (len >= 4 && memmem(val, len, "json", 4))
+			return PIPELINE_JSON;
+	}
+	if (rkm->len > 0 && (p[0] == '\t' || p[0] == '\r' ||
+			     (p[0] >= 0x20 && p[0] < 0x7f)))
+		return PIPELINE_JSON;
+	return rkm->len > 0 ? PIPELINE_PROTOBUF : PIPELINE_JSON;
+}
+
+/* kafka_in's message callback (loop thread): one article to a worker. */
+static void run_on_msg(void *arg, rd_kafka_message_t *rkm, uint32_t epoch)
+{
+	struct run *r = arg;
+	struct pipeline_job *job = pipeline_job_new(r->gen);
+
+	if (!job) {
+		rd_kafka_message_destroy(rkm);
+		run_stop(r, 1, "out of memory");
+		return;
+	}
+	job->topic = rd_kafka_topic_name(rkm->rkt);
+	job->partition = rkm->partition;
+	job->offset = rkm->offset;
+	job->epoch = epoch;
+	job->buf = rkm->payload ? rkm->payload : "";
+	job->len = rkm->len;
+	job->format = run_format(r, rkm);
+	job->opaque = rkm;
+	job->t_submit = cmd_now();
+	pipeline_submit(r->pl, job);
+	metrics_add(r->m, "evextract_articles_consumed_total", NULL, 1);
+	if (pipeline_busiest(r->pl) >= (size_t)r->cfg.queue_max)
+		kafka_in_pause(r->kin);
+}
+
+/* Produces the output of one finished job. Returns 0 or a kafka_out code. */
+static int run_produce(struct run *r, struct pipeline_job *job)
+{
+	const rd_kafka_message_t *rkm = job->opaque;
+	char labels[128];
+	int rc;
+
+	for (size_t i = 0; i < job->nout; i++) {
+		const struct pipeline_out *o = &job->out[i];
+
+		rc = kafka_out_event(r->kout, o->event_id, job->pb + o->off,
+				     o->len, job->gen->pack);
+		if (rc < 0)
+			return rc;
+		snprintf(labels, sizeof(labels), "type=\"%s\"",
+			 o->type ? o->type : "");
+		metrics_add(r->m, "evextract_events_produced_total", labels, 1);
+	}
+	if (job->status == PIPELINE_OK)
+		return 0;
+	LOG(LOG_WARN, "msg=\"dead letter\" topic=%s partition=%d offset=%lld "
+		      "stage=%s reason=%s err=\"%s\"", job->topic, job->partition,
+	    (long long)job->offset, job->dlq_stage, job->dlq_reason, job->err);
+	rc = kafka_out_dlq(r->kout, rkm, job->dlq_stage, job->dlq_reason,
+			   job->gen->pack);
+	if (rc < 0)
+		return rc;
+	snprintf(labels, sizeof(labels), "reason=\"%s\"", job->dlq_reason);
+	metrics_add(r->m, "evextract_dlq_messages_total", labels, 1);
+	return 0;
+}
+
+/* Takes the finished jobs and produces their output, in completion order
+ * (offset order within a partition). Stale jobs (their partition revoked or
+ * rewound since dispatch) are dropped: they will be consumed again. */
+static void run_take_done(struct run *r)
+{
+	struct pipeline_job *job = pipeline_take(r->pl), *next;
+	int rc;
+
+	for (; job; job = next) {
+		next = job->next;
+		if (!r->finished &&
+		    kafka_in_current(r->kin, job->partition, job->epoch)) {
+			rc = run_produce(r, job);
+			if (rc == 0) {
+				kafka_in_finished(r->kin, job->partition,
+						  job->offset);
+				r->txn_articles++;
+				metrics_observe(r->m, "evextract_processing_seconds",
+						NULL, cmd_now() - job->t_submit);
+			} else {
+				/* Bumps the epochs: the rest of this list is
+				 * now stale and is dropped below. */
+				run_txn_failed(r, rc == KAFKA_OUT_FATAL ?
+						  rc : KAFKA_OUT_ABORTED);
+			}
+		}
+		rd_kafka_message_destroy(job->opaque);
+		pipeline_job_free(job);
+	}
+}
+
+/* The pipeline's wake-up (loop thread). */
+static void run_on_done(evutil_socket_t fd, short what, void *arg)
+{
+	struct run *r = arg;
+
+	run_take_done(r);
+	if (r->finished)
+		return;
+	if (!r->stopping && r->txn_articles >= (size_t)r->cfg.commit_batch)
+		run_commit(r);
+	if (kafka_in_paused(r->kin) &&
+	    pipeline_busiest(r->pl) <= (size_t)r->cfg.queue_max / 2)
+		kafka_in_resume(r->kin);
+	if (r->stopping && pipeline_inflight(r->pl) == 0)
+		run_finish(r);
+}
+
+/* kafka_in's revoke callback (loop thread, inside a consumer poll): the
+ * finished work of the partitions is committed now; what is still in the
+ * workers becomes stale and the next owner does it again. Lost partitions
+ * cannot be committed for: the transaction is aborted instead. */
+static void run_on_revoke(void *arg, const rd_kafka_topic_partition_list_t *parts,
+			  int lost)
+{
+	struct run *r = arg;
+	int rc;
+
+	if (r->finished)
+		return;
+	r->in_revoke = 1;
+	run_take_done(r);
+	if (lost) {
+		rc = kafka_out_abort(r->kout, RUN_TXN_TIMEOUT_MS);
+		run_txn_failed(r, rc == 0 ? KAFKA_OUT_ABORTED : rc);
+	} else {
+		run_commit(r);
+	}
+	r->in_revoke = 0;
+}
+
+/* The commit timer (loop thread): serves the producer, checks for fatal
+ * errors and commits what is finished. */
+static void run_on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct run *r = arg;
+	char why[256];
+	int rc;
+
+	if (r->finished)
+		return;
+	rc = kafka_out_poll(r->kout);
+	if (rc < 0) {
+		run_txn_failed(r, rc);
+		return;
+	}
+	if (rd_kafka_fatal_error(kafka_in_handle(r->kin), why, sizeof(why))) {
+		LOG(LOG_ERROR, "msg=\"consumer fatal error\" reason=\"%s\"", why);
+		run_stop(r, 1, "fatal consumer error");
+		return;
+	}
+	if (!r->stopping)
+		run_commit(r);
+}
+
+/* Ends the run: commit (or abort after a failure), leave the group, stop
+ * the loop. The handles are destroyed by cmd_run after the loop. */
+static void run_finish(struct run *r)
+{
+	if (r->finished)
+		return;
+	if (r->exit_code == 0 && run_commit(r) < 0)
+		r->exit_code = 1;
+	if (r->exit_code != 0)
+		kafka_out_abort(r->kout, RUN_TXN_TIMEOUT_MS);
+	r->finished = 1;
+	kafka_in_close(r->kin);
+	LOG(LOG_INFO, "msg=\"stopped\" exit_code=%d", r->exit_code);
+	event_base_loopexit(r->base, NULL);
+}
+
+static void run_on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct run *r = arg;
+
+	LOG(LOG_ERROR, "msg=\"shutdown timed out; aborting\" in_flight=%zu "
+		       "timeout_ms=%ld", pipeline_inflight(r->pl),
+	    r->cfg.shutdown_timeout_ms);
+	r->exit_code = 1;
+	run_finish(r);
+}
+
+/* Starts the orderly shutdown: no new intake, finish what is in flight. */
+static void run_stop(struct run *r, int exit_code, const char *why)
+{
+	struct timeval tv;
+
+	if (exit_code && !r->exit_code)
+		r->exit_code = exit_code;
+	if (r->stopping)
+		return;
+	r->stopping = 1;
+	LOG(exit_code ? LOG_ERROR : LOG_INFO,
+	    "msg=\"shutting down\" why=\"%s\" in_flight=%zu", why,
+	    pipeline_inflight(r->pl));
+	kafka_in_stop(r->kin);
+	tv.tv_sec = r->cfg.shutdown_timeout_ms / 1000;
+	tv.tv_usec = (r->cfg.shutdown_timeout_ms % 1000) * 1000;
+	r->ev_deadline = evtimer_new(r->base, run_on_deadline, r);
+	if (r->ev_deadline)
+		evtimer_add(r->ev_deadline, &tv);
+	/* Inside a rebalance callback the consumer cannot be closed: the
+	 * next completion or tick finishes instead. */
+	if (pipeline_inflight(r->pl) == 0 && !r->in_revoke)
+		run_finish(r);
+	else
+		event_active(r->ev_done, EV_READ, 0);
+}
+
+/* SIGHUP: builds the pack again, runs its examples, swaps when all pass. */
+static void run_reload(struct run *r)
+{
+	struct diag d = {0};
+	struct rulepack *rp = rulepack_load(r->rules_path, &d);
+	struct ruleset *rs = NULL;
+	struct pipeline_gen *gen;
+	size_t passed = 0, failed = 0;
+
+	if (rp)
+		rs = ruleset_build(rp, &d);
+	if (!rs) {
+		LOG(LOG_ERROR, "msg=\"rule reload rejected: the pack has errors; "
+			       "keeping the old one\" path=%s errors=%zu",
+		    r->rules_path, d.nerrors);
+		diag_print(&d, stderr);
+		metrics_add(r->m, "evextract_rule_reloads_total",
+			    "result=\"rejected\"", 1);
+		goto out;
+	}
+	if (rulestest_run(rp, rs, NULL, 0, &passed, &failed) < 0 || failed) {
+		LOG(LOG_ERROR, "msg=\"rule reload rejected: examples fail; keeping "
+			       "the old pack\" path=%s passed=%zu failed=%zu "
+			       "hint=\"evextract rules test %s\"",
+		    r->rules_path, passed, failed, r->rules_path);
+		ruleset_destroy(rs);
+		metrics_add(r->m, "evextract_rule_reloads_total",
+			    "result=\"rejected\"", 1);
+		goto out;
+	}
+	/* pipeline_gen_new() takes ownership of rs. */
+	gen = pipeline_gen_new(rs);
+	if (!gen) {
+		LOG(LOG_ERROR, "msg=\"rule reload failed: out of memory\"");
+		goto out;
+	}
+	run_pack_info(r, r->gen, 0);
+	run_pack_info(r, gen, 1);
+	LOG(LOG_INFO, "msg=\"rules reloaded\" old=%s new=%s hash=%s rules=%zu "
+		      "examples=%zu", r->gen->pack, gen->pack, gen->rs->hash,
+	    gen->rs->nrules, passed);
+	pipeline_gen_unref(r->gen);
+	r->gen = gen;
+	metrics_add(r->m, "evextract_rule_reloads_total", "result=\"ok\"", 1);
+out:
+	rulepack_destroy(rp);
+	diag_clear(&d);
+}
+
+static void run_on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct run *r = arg;
+
+	if (sig == SIGHUP) {
+		run_reload(r);
+		return;
+	}
+	run_stop(r, 0, sig == SIGINT ? "SIGINT" : "SIGTERM");
+}
+
+/* /readyz: ready while running. */
+static int run_ready(void *arg, char *why, size_t why_size)
+{
+	struct run *r = arg;
+
+	if (r->stopping) {
+		snprintf(why, why_size, "shutting down");
+		return 0;
+	}
+	return 1;
+}
+
+/* Builds everything; fills err and returns 2 on a configuration error or 1
+ * on another start-up failure. */
+static int run_start(struct run *r)
+{
+	static const int sigs[3] = {SIGINT, SIGTERM, SIGHUP};
+	char err[512];
+	struct ruleset *rs;
+	struct timeval tick;
+
+	if (r->cfg.delivery == CONFIG_AT_LEAST_ONCE) {
+		LOG(LOG_ERROR, "msg=\"delivery=at-least-once is not implemented "
+			       "yet; use exactly-once\"");
+		fprintf(stderr, "evextract run: at-least-once is not implemented "
+				"yet\n");
+		return CMD_EXIT_USAGE;
+	}
+	r->rules_path = cmd_rules_path(r->cfg.rules);
+	rs = cmd_load_ruleset(r->rules_path);
+	if (!rs)
+		return CMD_EXIT_USAGE;
+	/* pipeline_gen_new() takes ownership of rs. */
+	r->gen = pipeline_gen_new(rs);
+	r->m = metrics_new();
+	if (!r->gen || !r->m || run_declare_metrics(r->m) < 0) {
+		LOG(LOG_ERROR, "msg=\"out of memory\"");
+		return 1;
+	}
+	run_pack_info(r, r->gen, 1);
+	LOG(LOG_INFO, "msg=\"rules loaded\" path=%s pack=%s hash=%s rules=%zu",
+	    r->rules_path, r->gen->pack, r->gen->rs->hash, r->gen->rs->nrules);
+	r->base = event_base_new();
+	if (!r->base) {
+		LOG(LOG_ERROR, "msg=\"cannot create the event loop\"");
+		return 1;
+	}
+	r->pl = pipeline_new((size_t)r->cfg.workers, r->cfg.max_bytes, err,
+			     sizeof(err));
+	if (!r->pl) {
+		LOG(LOG_ERROR, "msg=\"cannot start workers\" err=\"%s\"", err);
+		return 1;
+	}
+	r->ev_done = event_new(r->base, pipeline_wake_fd(r->pl),
+			       EV_READ | EV_PERSIST, run_on_done, r);
+	if (!r->ev_done || event_add(r->ev_done, NULL) < 0)
+		return 1;
+	/* The producer first: init_transactions fences an older instance with
+	 * the same transactional.id before this one consumes anything. */
+	r->kout = kafka_out_new(&r->cfg, RUN_TXN_TIMEOUT_MS, err, sizeof(err));
+	if (!r->kout) {
+		LOG(LOG_ERROR, "msg=\"producer failed\" err=\"%s\"", err);
+		return strncmp(err, "kafka.", 6) == 0 ? CMD_EXIT_USAGE : 1;
+	}
+	r->kin = kafka_in_new(&r->cfg, r->base, run_on_msg, run_on_revoke, r,
+			      err, sizeof(err));
+	if (!r->kin) {
+		LOG(LOG_ERROR, "msg=\"consumer failed\" err=\"%s\"", err);
+		return strncmp(err, "kafka.", 6) == 0 ? CMD_EXIT_USAGE : 1;
+	}
+	for (int i = 0; i < 3; i++) {
+		r->ev_sig[i] = evsignal_new(r->base, sigs[i], run_on_signal, r);
+		if (!r->ev_sig[i] || event_add(r->ev_sig[i], NULL) < 0)
+			return 1;
+	}
+	tick.tv_sec = r->cfg.commit_interval_ms / 1000;
+	tick.tv_usec = (r->cfg.commit_interval_ms % 1000) * 1000;
+	r->ev_tick = event_new(r->base, -1, EV_PERSIST, run_on_tick, r);
+	if (!r->ev_tick || event_add(r->ev_tick, &tick) < 0)
+		return 1;
+	if (r->cfg.http && *r->cfg.http) {
+		r->http = http_new(r->base, r->cfg.http, r->m, run_ready, r, err,
+				   sizeof(err));
+		if (!r->http) {
+			LOG(LOG_ERROR, "msg=\"http failed\" err=\"%s\"", err);
+			return CMD_EXIT_USAGE;
+		}
+		LOG(LOG_INFO, "msg=\"http listening\" addr=%s port=%d",
+		    r->cfg.http, http_port(r->http));
+	}
+	LOG(LOG_INFO, "msg=\"running\" brokers=%s group=%s topic=%s events=%s "
+		      "dlq=%s workers=%ld transactional_id=%s",
+	    r->cfg.brokers, r->cfg.group_id, r->cfg.articles_topic,
+	    r->cfg.events_topic, r->cfg.dlq_topic, r->cfg.workers,
+	    r->cfg.transactional_id);
+	return 0;
+}
+
+static void run_free_msg(void *rkm)
+{
+	rd_kafka_message_destroy(rkm);
+}
+
+/* Shutdown order: the consumer is closed already (run_finish); workers
+ * stop (their unfinished messages are released while the consumer handle
+ * still exists), the producer flushes, handles go, rules, the loop. */
+static void run_cleanup(struct run *r)
+{
+	http_destroy(r->http);
+	pipeline_destroy(r->pl, run_free_msg);
+	kafka_out_destroy(r->kout, (int)r->cfg.shutdown_timeout_ms);
+	kafka_in_destroy(r->kin);
+	for (int i = 0; i < 3; i++)
+		if (r->ev_sig[i])
+			event_free(r->ev_sig[i]);
+	if (r->ev_done)
+		event_free(r->ev_done);
+	if (r->ev_tick)
+		event_free(r->ev_tick);
+	if (r->ev_deadline)
+		event_free(r->ev_deadline);
+	pipeline_gen_unref(r->gen);
+	metrics_destroy(r->m);
+	if (r->base)
+		event_base_free(r->base);
+	config_free(&r->cfg);
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run r;
+	char err[512];
+	enum log_level lv;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	rc = config_load(&r.cfg, argc, argv, environ, err, sizeof(err));
+	if (rc == 1) {
+		config_usage(stdout);
+		config_free(&r.cfg);
+		return CMD_EXIT_OK;
+	}
+	if (rc < 0) {
+		config_free(&r.cfg);
+		return cmd_usage_error("run", "%s", err);
+	}
+	if (log_parse_level(r.cfg.log_level, &lv) < 0) {
+		rc = cmd_usage_error("run", "--log-level: unknown level \"%s\"",
+				     r.cfg.log_level);
+		config_free(&r.cfg);
+		return rc;
+	}
+	log_min_level = lv;
+	rc = run_start(&r);
+	if (rc == 0) {
+		event_base_dispatch(r.base);
+		rc = r.exit_code;
+	}
+	run_cleanup(&r);
+	return rc;
+}

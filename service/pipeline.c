@@ -1,0 +1,401 @@
+/*
+ * pipeline.c - worker threads between the loop and the extraction engine.
+ *
+ * Data structure: N workers, each with a FIFO of jobs guarded by its own
+ * mutex and condition variable, and one completion list (FIFO, one mutex)
+ * shared by all workers. Partition p always goes to worker p % N, and both
+ * lists are FIFO, so the jobs of one partition complete in offset order and
+ * the loop needs no reordering buffer. When a worker appends to an empty
+ * completion list it writes one byte to a non-blocking pipe; the loop reads
+ * the pipe empty before taking the list, so no completion waits unseen.
+ *
+ * Threads: pipeline_submit, pipeline_take and the in-flight counts are used
+ * by the loop thread only (the counts are plain loop-side integers); each
+ * worker thread owns its extractor, which is rebuilt when a job arrives with
+ * another ruleset generation than the one it was built for. Queue bounds are
+ * kept by the loop (it pauses the consumer when a worker has queue_max jobs),
+ * so submitting never blocks.
+ */
+#include "pipeline.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "article.h"
+#include "event.h"
+#include "extract.h"
+#include "log.h"
+
+struct pipeline_worker {
+	struct pipeline *p;
+	size_t index;
+	pthread_t thread;
+	int started;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct pipeline_job *head, *tail;
+	int stop;
+	size_t inflight;              /* loop thread only */
+	struct pipeline_gen *gen;     /* worker thread only */
+	struct extractor *x;          /* worker thread only */
+};
+
+struct pipeline {
+	struct pipeline_worker *w;
+	size_t nworkers;
+	size_t max_bytes;
+	int pipefd[2];
+	pthread_mutex_t done_mu;
+	struct pipeline_job *done_head, *done_tail;
+	size_t inflight;              /* loop thread only */
+};
+
+struct pipeline_gen *pipeline_gen_new(struct ruleset *rs)
+{
+	struct pipeline_gen *g = calloc(1, sizeof(*g));
+	size_t len = 1;
+	char *s;
+
+	if (!g)
+		goto fail;
+	for (size_t i = 0; i < rs->npacks; i++)
+		len += strlen(rs->packs[i].name ? rs->packs[i].name : "") +
+		       strlen(rs->packs[i].version ? rs->packs[i].version : "") + 2;
+	g->pack = s = malloc(len);
+	if (!s)
+		goto fail;
+	*s = '\0';
+	for (size_t i = 0; i < rs->npacks; i++)
+		s += sprintf(s, "%s%s@%s", i ? "," : "",
+			     rs->packs[i].name ? rs->packs[i].name : "",
+			     rs->packs[i].version ? rs->packs[i].version : "");
+	g->rs = rs;
+	atomic_init(&g->refs, 1);
+	return g;
+fail:
+	if (g)
+		free(g->pack);
+	free(g);
+	ruleset_destroy(rs);
+	return NULL;
+}
+
+struct pipeline_gen *pipeline_gen_ref(struct pipeline_gen *g)
+{
+	if (g)
+		atomic_fetch_add(&g->refs, 1);
+	return g;
+}
+
+void pipeline_gen_unref(struct pipeline_gen *g)
+{
+	if (!g || atomic_fetch_sub(&g->refs, 1) != 1)
+		return;
+	ruleset_destroy(g->rs);
+	free(g->pack);
+	free(g);
+}
+
+struct pipeline_job *pipeline_job_new(struct pipeline_gen *gen)
+{
+	struct pipeline_job *job = calloc(1, sizeof(*job));
+
+	if (job)
+		job->gen = pipeline_gen_ref(gen);
+	return job;
+}
+
+void pipeline_job_free(struct pipeline_job *job)
+{
+	if (!job)
+		return;
+	pipeline_gen_unref(job->gen);
+	free(job->pb);
+	free(job->out);
+	free(job);
+}
+
+/* Binds the worker's extractor to the job's generation. Returns 0 or -1. */
+static int pipeline_bind(struct pipeline_worker *w, struct pipeline_gen *gen,
+			 char *err, size_t errsize)
+{
+	if (w->gen == gen && w->x)
+		return 0;
+	extract_destroy(w->x);
+	w->x = NULL;
+	pipeline_gen_unref(w->gen);
+	w->gen = pipeline_gen_ref(gen);
+	w->x = extract_new(gen->rs, err, errsize);
+	return w->x ? 0 : -1;
+}
+
+/* Decodes and extracts one job, filling its result fields. Worker thread. */
+static void pipeline_run_job(struct pipeline_worker *w,
+			     struct pipeline_job *job)
+{
+	struct article_origin origin = {job->topic, job->partition,
+					job->offset};
+	struct article a;
+	struct event *events = NULL;
+	size_t nevents = 0;
+	int rc;
+
+	job->status = PIPELINE_DLQ;
+	if (pipeline_bind(w, job->gen, job->err, sizeof(job->err)) < 0) {
+		job->dlq_stage = "extract";
+		job->dlq_reason = "extract_error";
+		return;
+	}
+	extract_begin(w->x);
+	if (job->format == PIPELINE_PROTOBUF)
+		rc = article_decode_pb(job->buf, job->len, w->p->max_bytes,
+				       extract_arena(w->x), &a, job->err,
+				       sizeof(job->err));
+	else
+		rc = article_decode_json(job->buf, job->len, w->p->max_bytes,
+					 extract_arena(w->x), &a, job->err,
+					 sizeof(job->err));
+	if (rc != ARTICLE_OK) {
+		job->dlq_stage = "decode";
+		job->dlq_reason = article_reason(rc);
+		return;
+	}
+	rc = extract_article(w->x, &a, &origin, &events, &nevents, job->err,
+			     sizeof(job->err));
+	if (rc == -1) {
+		job->dlq_stage = "extract";
+		job->dlq_reason = "extract_error";
+		return;
+	}
+	job->out = nevents ? calloc(nevents, sizeof(*job->out)) : NULL;
+	if (nevents && !job->out) {
+		snprintf(job->err, sizeof(job->err), "out of memory");
+		job->dlq_stage = "extract";
+		job->dlq_reason = "out_of_memory";
+		return;
+	}
+	for (size_t i = 0; i < nevents; i++) {
+		struct pipeline_out *o = &job->out[i];
+
+		o->off = job->pblen;
+		if (event_to_pb(&events[i], 0, &job->pb, &job->pblen,
+				&job->pbcap) < 0) {
+			snprintf(job->err, sizeof(job->err), "out of memory");
+			job->dlq_stage = "extract";
+			job->dlq_reason = "out_of_memory";
+			job->nout = 0;
+			return;
+		}
+		o->len = job->pblen - o->off;
+		memcpy(o->event_id, events[i].event_id, sizeof(o->event_id));
+		o->type = events[i].type;
+		job->nout++;
+	}
+	if (rc == -2) {
+		job->status = PIPELINE_PARTIAL;
+		job->dlq_stage = "extract";
+		job->dlq_reason = "match_limit";
+	} else {
+		job->status = PIPELINE_OK;
+	}
+}
+
+/* Appends a finished job to the completion list, waking the loop when the
+ * list was empty. Worker thread. */
+static void pipeline_complete(struct pipeline *p, struct pipeline_job *job)
+{
+	int was_empty;
+	char b = 1;
+
+	job->next = NULL;
+	pthread_mutex_lock(&p->done_mu);
+	was_empty = p->done_head == NULL;
+	if (p->done_tail)
+		p->done_tail->next = job;
+	else
+		p->done_head = job;
+	p->done_tail = job;
+	pthread_mutex_unlock(&p->done_mu);
+	/* A full pipe already holds a wake-up, so EAGAIN is fine. */
+	if (was_empty && write(p->pipefd[1], &b, 1) < 0 && errno != EAGAIN)
+		LOG(LOG_ERROR, "msg=\"pipeline wake-up failed\" err=\"%s\"",
+		    strerror(errno));
+}
+
+static void *pipeline_worker_main(void *arg)
+{
+	struct pipeline_worker *w = arg;
+	struct pipeline_job *job;
+
+	for (;;) {
+		pthread_mutex_lock(&w->mu);
+		while (!w->head && !w->stop)
+			pthread_cond_wait(&w->cv, &w->mu);
+		if (w->stop) {
+			pthread_mutex_unlock(&w->mu);
+			break;
+		}
+		job = w->head;
+		w->head = job->next;
+		if (!w->head)
+			w->tail = NULL;
+		pthread_mutex_unlock(&w->mu);
+		pipeline_run_job(w, job);
+		pipeline_complete(w->p, job);
+	}
+	extract_destroy(w->x);
+	w->x = NULL;
+	pipeline_gen_unref(w->gen);
+	w->gen = NULL;
+	return NULL;
+}
+
+struct pipeline *pipeline_new(size_t nworkers, size_t max_bytes, char *errstr,
+			      size_t errstr_size)
+{
+	struct pipeline *p = calloc(1, sizeof(*p));
+
+	if (!p || nworkers == 0) {
+		snprintf(errstr, errstr_size, "%s",
+			 p ? "no workers" : "out of memory");
+		free(p);
+		return NULL;
+	}
+	p->pipefd[0] = p->pipefd[1] = -1;
+	pthread_mutex_init(&p->done_mu, NULL);
+	p->max_bytes = max_bytes;
+	p->w = calloc(nworkers, sizeof(*p->w));
+	if (!p->w) {
+		snprintf(errstr, errstr_size, "out of memory");
+		goto fail;
+	}
+	if (pipe(p->pipefd) < 0 ||
+	    fcntl(p->pipefd[0], F_SETFL, O_NONBLOCK) < 0 ||
+	    fcntl(p->pipefd[1], F_SETFL, O_NONBLOCK) < 0) {
+		snprintf(errstr, errstr_size, "pipe: %s", strerror(errno));
+		goto fail;
+	}
+	for (size_t i = 0; i < nworkers; i++) {
+		struct pipeline_worker *w = &p->w[i];
+
+		w->p = p;
+		w->index = i;
+		pthread_mutex_init(&w->mu, NULL);
+		pthread_cond_init(&w->cv, NULL);
+		p->nworkers++;
+		if (pthread_create(&w->thread, NULL, pipeline_worker_main, w)) {
+			snprintf(errstr, errstr_size, "cannot start worker %zu", i);
+			goto fail;
+		}
+		w->started = 1;
+	}
+	return p;
+fail:
+	pipeline_destroy(p, NULL);
+	return NULL;
+}
+
+void pipeline_destroy(struct pipeline *p, void (*free_opaque)(void *))
+{
+	struct pipeline_job *job, *next;
+
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->nworkers; i++) {
+		struct pipeline_worker *w = &p->w[i];
+
+		pthread_mutex_lock(&w->mu);
+		w->stop = 1;
+		pthread_cond_signal(&w->cv);
+		pthread_mutex_unlock(&w->mu);
+		if (w->started)
+			pthread_join(w->thread, NULL);
+		for (job = w->head; job; job = next) {
+			next = job->next;
+			if (free_opaque)
+				free_opaque(job->opaque);
+			pipeline_job_free(job);
+		}
+		pthread_mutex_destroy(&w->mu);
+		pthread_cond_destroy(&w->cv);
+	}
+	for (job = p->done_head; job; job = next) {
+		next = job->next;
+		if (free_opaque)
+			free_opaque(job->opaque);
+		pipeline_job_free(job);
+	}
+	pthread_mutex_destroy(&p->done_mu);
+	if (p->pipefd[0] >= 0)
+		close(p->pipefd[0]);
+	if (p->pipefd[1] >= 0)
+		close(p->pipefd[1]);
+	free(p->w);
+	free(p);
+}
+
+int pipeline_wake_fd(const struct pipeline *p)
+{
+	return p->pipefd[0];
+}
+
+void pipeline_submit(struct pipeline *p, struct pipeline_job *job)
+{
+	struct pipeline_worker *w =
+		&p->w[(size_t)(job->partition < 0 ? 0 : job->partition) %
+		      p->nworkers];
+
+	job->next = NULL;
+	w->inflight++;
+	p->inflight++;
+	pthread_mutex_lock(&w->mu);
+	if (w->tail)
+		w->tail->next = job;
+	else
+		w->head = job;
+	w->tail = job;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+}
+
+struct pipeline_job *pipeline_take(struct pipeline *p)
+{
+	struct pipeline_job *list;
+	char buf[256];
+
+	while (read(p->pipefd[0], buf, sizeof(buf)) > 0)
+		;
+	pthread_mutex_lock(&p->done_mu);
+	list = p->done_head;
+	p->done_head = p->done_tail = NULL;
+	pthread_mutex_unlock(&p->done_mu);
+	for (struct pipeline_job *job = list; job; job = job->next) {
+		struct pipeline_worker *w =
+			&p->w[(size_t)(job->partition < 0 ? 0 : job->partition) %
+			      p->nworkers];
+
+		w->inflight--;
+		p->inflight--;
+	}
+	return list;
+}
+
+size_t pipeline_inflight(const struct pipeline *p)
+{
+	return p->inflight;
+}
+
+size_t pipeline_busiest(const struct pipeline *p)
+{
+	size_t max = 0;
+
+	for (size_t i = 0; i < p->nworkers; i++)
+		if (p->w[i].inflight > max)
+			max = p->w[i].inflight;
+	return max;
+}
