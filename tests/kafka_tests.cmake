@@ -5,3 +5,10 @@ add_test(NAME kafka_smoke
   COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/kafka_smoke.sh ${CMAKE_SOURCE_DIR})
 set_tests_properties(kafka_smoke PROPERTIES LABELS kafka TIMEOUT 300
   RUN_SERIAL TRUE)
+# The streaming service end to end: seeds through `evextract run`, events read
+# back read_committed and compared with `evextract extract`, DLQ, SIGHUP, SIGTERM.
+add_test(NAME service_replay
+  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/service_replay.sh ${CMAKE_SOURCE_DIR}
+          $<TARGET_FILE:evextract>)
+set_tests_properties(service_replay PROPERTIES LABELS kafka TIMEOUT 300
+  RUN_SERIAL TRUE ENVIRONMENT "EVX_SHARED=${EVX_SHARED}")
