@@ -54,6 +54,10 @@
  * explicit date a few words on beats "overnight" inside the match. */
 #define EXTRACT_NEAR 24
 
+/* How far after "the summit" (bytes) the leaders it names may stand:
+ * "the summit between Mr Trump and Vladimir Putin". */
+#define EXTRACT_ANAPHOR_REACH 60
+
 /* Field kinds a named group or `set:` key can fill. */
 enum fk {
 	FK_OTHER = 0,
@@ -111,8 +115,9 @@ struct cand {
 	uint32_t mstart, mend;   /* the rules' matches alone: fillers measure
 				  * nearness from here, not from what they added */
 	uint32_t sent;           /* sentence index */
-	int merged_into;         /* event index after merging, -1 before */
-	int anaphor;             /* `set: {merge: anaphor}`: an already reported event */
+	int anaphor;             /* `set: {merge: anaphor}` (1): an already
+				  * reported event; `anaphor-only` (2): and
+				  * never a new one */
 };
 
 /* A filler match cached for the sentence being processed. */
@@ -822,7 +827,10 @@ static int nearest_cand(const struct extractor *x, const struct cand *c,
 		const struct cand *o = &x->cand[k];
 		uint32_t od;
 
-		if (o == c || !type_filled_by(f, o->ev.type))
+		/* "the gathering" keeps only the participants right after
+		 * it: it does not compete for the others. */
+		if (o == c || !type_filled_by(f, o->ev.type) ||
+		    (o->anaphor == 2 && h->kind == FK_PARTICIPANT))
 			continue;
 		od = cand_distance(h, o);
 		if (od < d || (od == d && o < c))
@@ -870,6 +878,13 @@ static void apply_fillers(struct extractor *x, struct cand *c, size_t first)
 			/* In a sentence reporting two meetings, each value
 			 * belongs to the nearer one. */
 			if (!nearest_cand(x, c, h, first))
+				continue;
+			/* The leaders around "the meeting" in a later sentence
+			 * are as often its subject as its participants: only
+			 * "the meeting between X and Y" names them. */
+			if (c->anaphor == 2 && h->kind == FK_PARTICIPANT &&
+			    (h->nstart < c->mend ||
+			     h->nstart - c->mend > EXTRACT_ANAPHOR_REACH))
 				continue;
 			if (!is_list_kind(h->kind)) {
 				uint32_t d = span_distance(h->nstart, h->nend,
@@ -944,7 +959,6 @@ static struct cand *new_cand(struct extractor *x, uint32_t r, uint32_t si,
 	c->mstart = m0;
 	c->mend = m1;
 	c->sent = si;
-	c->merged_into = -1;
 	c->anaphor = 0;
 	m = &c->ev.mentions[0];
 	m->rule = rule->id;
@@ -993,9 +1007,10 @@ static int run_rules(struct extractor *x, const uint32_t *cand, int ncand,
 			apply_set(x, &c->ev, r);
 			apply_groups(x, &c->ev, r, subj, ov);
 			for (size_t i = 0; i < r->nset; i++)
-				if (strcmp(r->set[i].key, "merge") == 0 &&
-				    strcmp(r->set[i].val, "anaphor") == 0)
-					c->anaphor = 1;
+				if (strcmp(r->set[i].key, "merge") == 0)
+					c->anaphor = strcmp(r->set[i].val, "anaphor") == 0 ? 1
+						     : strcmp(r->set[i].val, "anaphor-only") == 0 ? 2
+						     : 0;
 			start = m1 > m0 ? m1 : m0 + 1;
 		}
 		if (rc == -2) {
@@ -1075,6 +1090,16 @@ static int dates_agree(const struct date_val *a, const struct date_val *b)
 	return a->d == b->d;
 }
 
+static int shares_entity(const struct ev_entity *a, size_t na,
+			 const struct ev_entity *b, size_t nb)
+{
+	for (size_t i = 0; i < na; i++)
+		for (size_t j = 0; j < nb; j++)
+			if (strcasecmp(a[i].name, b[j].name) == 0)
+				return 1;
+	return 0;
+}
+
 static int is_proposed(const struct event *e)
 {
 	return e->status && strcmp(e->status, "proposed") == 0;
@@ -1106,6 +1131,13 @@ static int compatible(const struct event *e, const struct event *c)
 	if (is_proposed(e) != is_proposed(c))
 		return 0;
 	if (is_call(e) != is_call(c))
+		return 0;
+	/* An imposition reported now is not a threat for later, and one
+	 * party's pledge is not another's. */
+	if (e->modality && c->modality && strcmp(e->modality, c->modality) != 0)
+		return 0;
+	if (e->npledgers && c->npledgers && !shares_entity(e->pledgers,
+	    e->npledgers, c->pledgers, c->npledgers))
 		return 0;
 	return 1;
 }
@@ -1171,34 +1203,6 @@ static void merge_into(struct event *e, const struct event *c)
 	}
 }
 
-/* Candidates of one type overlapping within a sentence are one mention. */
-static void merge_overlaps(struct extractor *x)
-{
-	for (size_t i = 0; i < x->ncand; i++) {
-		struct cand *a = &x->cand[i];
-
-		if (a->merged_into == -2)
-			continue;
-		for (size_t j = i + 1; j < x->ncand; j++) {
-			struct cand *b = &x->cand[j];
-
-			if (b->merged_into == -2 || b->sent != a->sent ||
-			    !compatible(&a->ev, &b->ev))
-				continue;
-			if (b->nstart >= a->nend || a->nstart >= b->nend)
-				continue;
-			/* One candidate, covering both spans; each rule keeps
-			 * its own mention. */
-			if (b->nstart < a->nstart)
-				a->nstart = b->nstart;
-			if (b->nend > a->nend)
-				a->nend = b->nend;
-			merge_into(&a->ev, &b->ev);
-			b->merged_into = -2;
-		}
-	}
-}
-
 /* Candidates of one type found in one sentence ("leaders will gather in
  * Kigali ... for a summit") report one event unless what their rules read
  * disagrees: they become one candidate, spanning both, before the fillers
@@ -1227,7 +1231,9 @@ static void merge_sentence(struct extractor *x, size_t first)
 				a->mstart = b->mstart;
 			if (b->mend > a->mend)
 				a->mend = b->mend;
-			a->anaphor = a->anaphor && b->anaphor;
+			a->anaphor = a->anaphor && b->anaphor
+					     ? (a->anaphor < b->anaphor ? a->anaphor : b->anaphor)
+					     : 0;
 			merge_into(&a->ev, &b->ev);
 			break;
 		}
@@ -1439,13 +1445,10 @@ static int merge_all(struct extractor *x, const struct article_origin *origin,
 {
 	int rc;
 
-	merge_overlaps(x);
 	for (size_t i = 0; i < x->ncand; i++) {
 		struct cand *c = &x->cand[i];
 		int target = -1;
 
-		if (c->merged_into == -2)
-			continue;
 		for (size_t k = x->nevents; k-- > 0;) {
 			if (!compatible(&x->events[k], &c->ev))
 				continue;
@@ -1478,6 +1481,15 @@ static int merge_all(struct extractor *x, const struct article_origin *origin,
 				c->ev.name = NULL;
 			}
 		}
+		/* "claimed the attack" with no attack reported before and
+		 * nothing of its own to say is not an event. */
+		if (target < 0 && c->anaphor == 2)
+			continue;
+		if (target < 0 && c->anaphor && !c->ev.location.name &&
+		    c->ev.date.prec == DATES_NONE && !c->ev.name &&
+		    !c->ev.nparticipants && !c->ev.nhosts && c->ev.killed < 0 &&
+		    c->ev.injured < 0)
+			continue;
 		if (target >= 0) {
 			merge_into(&x->events[target], &c->ev);
 			continue;

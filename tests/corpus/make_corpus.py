@@ -61,7 +61,7 @@ A.append(("t-008", "2026-08-18",
  "Artillery shelling of the Sudanese city of El Obeid killed nine civilians on Saturday, a local aid group said, blaming the Rapid Support Forces.\n"
  "The paramilitary group denied responsibility.",
  [{"type": "STRIKE", "required": True, "evidence": ["Artillery shelling of the Sudanese city of El Obeid killed nine civilians on Saturday"],
-   "attacker": "Rapid Support Forces", "location": "El Obeid", "weapons": ["artillery"], "killed": 9, "date": "2026-08-16"}]))
+   "attacker": "Rapid Support Forces", "location": "El Obeid", "weapons": ["artillery"], "killed": 9, "date": "2026-08-15"}]))
 
 A.append(("t-009", "2026-09-03",
  "The European Union adopted its 20th package of sanctions against Russia on Wednesday, banning imports of Russian liquefied natural gas from next year.\n"
@@ -112,6 +112,66 @@ A.append(("t-016", "2026-09-25",
  "Swiss President Karin Keller-Sutter chaired the summit.",
  [{"type": "SUMMIT", "required": True, "evidence": ["Leaders from 40 countries attended a summit in Bern on Wednesday and Thursday, held both in person and by video"],
    "location": "Bern", "participant_count": 40, "format": "hybrid", "hosts": ["Karin Keller-Sutter"], "status": "held"}]))
+
+A.append(("t-017", "2026-04-14",
+ "Iran fired a barrage of ballistic missiles at Israel late on Sunday, and air raid sirens sounded across Tel Aviv and Haifa.\n"
+ "The Israeli military said most of the missiles were intercepted, but one hit a residential street in Haifa, wounding seven people.",
+ [{"type": "STRIKE", "required": True, "evidence": ["Iran fired a barrage of ballistic missiles at Israel late on Sunday", "one hit a residential street in Haifa, wounding seven people"],
+   "attacker": "Iran", "weapons": ["missile"], "injured": 7, "date": "2026-04-12"}]))
+
+A.append(("t-018", "2026-07-20",
+ "A Ukrainian naval drone struck a Russian patrol ship near Novorossiysk overnight, the Ukrainian navy said on Monday.\n"
+ "Russia's defence ministry said the attack had been repelled.",
+ [{"type": "STRIKE", "required": True, "evidence": ["A Ukrainian naval drone struck a Russian patrol ship near Novorossiysk overnight"],
+   "attacker": "Ukraine", "location": "Novorossiysk", "weapons": ["drone"], "date": "2026-07-20"}]))
+
+A.append(("t-019", "2026-11-24",
+ "G20 leaders wrapped up a two-day summit in Johannesburg on Sunday with a declaration on debt relief, the first such meeting hosted on African soil.\n"
+ "South African President Cyril Ramaphosa, who chaired the talks, said the group had shown it could still agree.",
+ [{"type": "SUMMIT", "required": True, "evidence": ["G20 leaders wrapped up a two-day summit in Johannesburg on Sunday", "South African President Cyril Ramaphosa, who chaired the talks"],
+   "name": "G20", "location": "Johannesburg", "date": "2026-11-22", "hosts": ["Cyril Ramaphosa"], "status": "held"}]))
+
+A.append(("t-020", "2026-02-18",
+ "Britain imposed sanctions on 14 Russian oligarchs and two banks on Tuesday, freezing their assets in the United Kingdom.\n"
+ "The Foreign Office said more designations would follow in the coming weeks.",
+ [{"type": "SANCTIONS_PLEDGE", "required": True, "evidence": ["Britain imposed sanctions on 14 Russian oligarchs and two banks on Tuesday"],
+   "pledgers": ["United Kingdom"], "target": "Russia", "date": "2026-02-17", "modality": "imposed"}]))
+
+A.append(("t-021", "2026-05-06",
+ "The two sides struck a deal on grain exports after weeks of talks, officials in Ankara said.\n"
+ "Separately, the central bank tried to strike a balance between inflation and growth, and a cyberattack disrupted the port's booking system.",
+ []))
+
+A.append(("t-022", "2026-09-09",
+ "Chinese President Xi Jinping and Russian President Vladimir Putin held a video call on Monday to discuss energy cooperation, the Kremlin said.\n"
+ "Xi is expected to visit Moscow in the spring, according to diplomats.",
+ [{"type": "SUMMIT", "required": False, "evidence": ["Xi is expected to visit Moscow in the spring"], "location": "Moscow", "status": "scheduled"}]))
+
+A.append(("t-023", "2026-03-03",
+ "Gunmen attacked a military base in northern Burkina Faso on Saturday, killing at least 30 soldiers, security sources said.\n"
+ "No group has claimed the attack, which bore the hallmarks of jihadist fighters active in the Sahel.",
+ [{"type": "STRIKE", "required": True, "evidence": ["Gunmen attacked a military base in northern Burkina Faso on Saturday, killing at least 30 soldiers"],
+   "location": "northern Burkina Faso", "killed": 30, "date": "2026-02-28"}]))
+
+A.append(("t-024", "2026-10-01",
+ "The European Union agreed to impose tariffs of up to 35 percent on electric cars made in China, the bloc's trade chief announced on Tuesday.\n"
+ "Beijing said it would respond with countermeasures if the duties took effect.",
+ [{"type": "SANCTIONS_PLEDGE", "required": True, "evidence": ["The European Union agreed to impose tariffs of up to 35 percent on electric cars made in China"],
+   "pledgers": ["European Union"], "target": "China", "date": "2026-09-29", "modality": "pledge"},
+  {"type": "SANCTIONS_PLEDGE", "required": True, "evidence": ["Beijing said it would respond with countermeasures if the duties took effect"],
+   "pledgers": ["China"], "measure": "countermeasures", "condition": "if the duties took effect", "modality": "threat"}]))
+
+A.append(("t-025", "2026-06-03",
+ "ASEAN leaders opened their annual summit in Kuala Lumpur on Monday, with Malaysian Prime Minister Anwar Ibrahim urging unity on the South China Sea.\n"
+ "The meeting was held in person for the first time since the pandemic.",
+ [{"type": "SUMMIT", "required": True, "evidence": ["ASEAN leaders opened their annual summit in Kuala Lumpur on Monday", "The meeting was held in person for the first time since the pandemic"],
+   "name": "ASEAN", "location": "Kuala Lumpur", "date": "2026-06-01", "format": "in_person", "status": "held"}]))
+
+A.append(("t-026", "2026-08-30",
+ "Israeli tank shelling killed four people in the Nuseirat camp in central Gaza on Thursday, medics said.\n"
+ "A heart attack, not the strike, killed a fifth man, his family said.",
+ [{"type": "STRIKE", "required": True, "evidence": ["Israeli tank shelling killed four people in the Nuseirat camp in central Gaza on Thursday"],
+   "attacker": "Israel", "weapons": ["artillery"], "killed": 4, "date": "2026-08-27"}]))
 
 here = os.path.dirname(os.path.abspath(__file__))
 with open(os.path.join(here, "articles.jsonl"), "w") as fa, open(os.path.join(here, "gold.jsonl"), "w") as fg:
