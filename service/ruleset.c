@@ -87,7 +87,7 @@
 #define RS_PF_MAX_RUN 64
 
 /* Vectorscan flags for every factor set. */
-#define RS_HS_FLAGS (HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH)
+#define RS_HS_FLAGS (HS_FLAG_CASELESS)
 
 #define RS_COMPILE_FLAGS (PCRE2_CASELESS | PCRE2_UTF | PCRE2_DUPNAMES | \
 			  PCRE2_MATCH_INVALID_UTF)
@@ -130,6 +130,12 @@ struct ruleset_scratch {
 	hs_scratch_t *hs;
 	uint64_t *bits;
 	uint64_t *fbits;       /* factor sets found by the last hs_scan */
+	/* Every factor-set match of the last article scan, in end order: the
+	 * one pass over the article from which each sentence's candidates
+	 * are read. */
+	struct rs_fm { uint32_t set, end; } *fm;
+	size_t nfm, cap_fm;
+	int fm_oom;
 	uint32_t *cand;
 	size_t nwords;
 	/* Segmented scans (ruleset_scan): a bitmap of candidate rules per
@@ -2082,6 +2088,7 @@ void ruleset_scratch_destroy(struct ruleset_scratch *sc)
 	pcre2_jit_stack_free(sc->js);
 	free(sc->bits);
 	free(sc->fbits);
+	free(sc->fm);
 	free(sc->cand);
 	free(sc->segbits);
 	free(sc->segcand);
@@ -2098,24 +2105,36 @@ static int rs_on_factor(unsigned int id, unsigned long long from,
 	struct ruleset_scratch *sc = ctx;
 
 	sc->fbits[id / 64] |= 1ULL << (id % 64);
+	if (sc->nfm == sc->cap_fm) {
+		size_t cap = sc->cap_fm ? sc->cap_fm * 2 : 256;
+		struct rs_fm *grown = realloc(sc->fm, cap * sizeof(*grown));
+
+		if (!grown) {
+			/* Without the match list every sentence takes the
+			 * article's candidates: slower, never wrong. */
+			sc->fm_oom = 1;
+			return 0;
+		}
+		sc->fm = grown;
+		sc->cap_fm = cap;
+	}
+	if (!sc->fm_oom)
+		sc->fm[sc->nfm++] = (struct rs_fm){id, (uint32_t)to};
 	return 0;
 }
 
-/* Scans s[0, len) for the factor sets and sets in bits each rule all of
- * whose sets occur there; only rules in among are looked at (all when
- * among is NULL). Returns 0, or -1 on a Vectorscan error. */
-static int rs_pf_scan(const struct rs_priv *pv, struct ruleset_scratch *sc,
-		      const char *s, size_t len, const uint64_t *among,
-		      uint64_t *bits)
+/* Sets in bits each rule of among (all rules when NULL) all of whose factor
+ * sets are in sc->fbits. */
+static void rs_pf_eval(const struct rs_priv *pv, struct ruleset_scratch *sc,
+		       const uint32_t *among, size_t namong, uint64_t *bits)
 {
-	memset(sc->fbits, 0, pv->nfwords * sizeof(*sc->fbits));
-	if (hs_scan(pv->db, s, (unsigned)len, 0, sc->hs, rs_on_factor, sc) !=
-	    HS_SUCCESS)
-		return -1;
-	for (size_t r = 0; r < pv->nrules; r++) {
+	size_t n = among ? namong : pv->nrules;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t r = among ? among[i] : i;
 		uint32_t k = pv->rf_start[r], end = pv->rf_start[r + 1];
 
-		if (k == end || (among && !((among[r / 64] >> (r % 64)) & 1)))
+		if (k == end)
 			continue;
 		for (; k < end; k++)
 			if (!((sc->fbits[pv->rf_ids[k] / 64] >> (pv->rf_ids[k] % 64)) & 1))
@@ -2123,6 +2142,21 @@ static int rs_pf_scan(const struct rs_priv *pv, struct ruleset_scratch *sc,
 		if (k == end)
 			bits[r / 64] |= 1ULL << (r % 64);
 	}
+}
+
+/* Scans s[0, len) once for the factor sets, keeping every match, and sets
+ * in bits each rule all of whose sets occur in the whole text. Returns 0,
+ * or -1 on a Vectorscan error. */
+static int rs_pf_scan(const struct rs_priv *pv, struct ruleset_scratch *sc,
+		      const char *s, size_t len, uint64_t *bits)
+{
+	memset(sc->fbits, 0, pv->nfwords * sizeof(*sc->fbits));
+	sc->nfm = 0;
+	sc->fm_oom = 0;
+	if (hs_scan(pv->db, s, (unsigned)len, 0, sc->hs, rs_on_factor, sc) !=
+	    HS_SUCCESS)
+		return -1;
+	rs_pf_eval(pv, sc, NULL, 0, bits);
 	return 0;
 }
 
@@ -2232,22 +2266,41 @@ int ruleset_scan(const struct ruleset *rs, struct ruleset_scratch *sc,
 	if (pv->db) {
 		if (len > 0xFFFFFFFFu || !sc->hs)
 			return -1;
-		/* One pass over the whole text decides whether any rule can
-		 * match; most news articles stop here. */
-		if (rs_pf_scan(pv, sc, s ? s : "", len, NULL, sc->bits) < 0)
+		/* One pass over the whole text finds every factor match. */
+		if (rs_pf_scan(pv, sc, s ? s : "", len, sc->bits) < 0)
 			return -1;
 		for (size_t w = 0; w < pv->nwords && !any; w++)
 			any = (sc->bits[w] & ~pv->always[w]) != 0;
-		/* Only then is each segment scanned, so a rule runs only on the
-		 * sentences that hold its literals. */
-		for (size_t i = 0; any && i < nseg; i++) {
-			size_t a = i ? seg_end[i - 1] : 0;
+		/* Each segment's candidates: the article's candidates whose
+		 * factor sets all match inside the segment (by end offset; the
+		 * matches come in end order). */
+		if (any) {
+			size_t nc = 0, m = 0;
 
-			if (seg_end[i] < a || seg_end[i] > len)
-				return -1;
-			if (rs_pf_scan(pv, sc, s + a, seg_end[i] - a, sc->bits,
-				       sc->segbits + i * pv->nwords) < 0)
-				return -1;
+			for (size_t w = 0; w < pv->nwords; w++) {
+				uint64_t x = sc->bits[w] & ~pv->always[w];
+
+				while (x) {
+					sc->cand[nc++] = (uint32_t)(w * 64 +
+						(size_t)__builtin_ctzll(x));
+					x &= x - 1;
+				}
+			}
+			for (size_t i = 0; i < nseg; i++) {
+				uint64_t *row = sc->segbits + i * pv->nwords;
+
+				if (i && seg_end[i] < seg_end[i - 1])
+					return -1;
+				if (sc->fm_oom) {
+					memcpy(row, sc->bits, pv->nwords * sizeof(*row));
+					continue;
+				}
+				memset(sc->fbits, 0, pv->nfwords * sizeof(*sc->fbits));
+				for (; m < sc->nfm && sc->fm[m].end <= seg_end[i]; m++)
+					sc->fbits[sc->fm[m].set / 64] |=
+						1ULL << (sc->fm[m].set % 64);
+				rs_pf_eval(pv, sc, sc->cand, nc, row);
+			}
 		}
 	}
 	return rs_scan_lists(pv, sc, s, len);

@@ -95,10 +95,10 @@ int ruleset_candidates(const struct ruleset *rs, struct ruleset_scratch *sc,
 /* Prefilters s (len bytes), split into nseg segments (the sentences),
  * segment i being [seg_end[i-1], seg_end[i]) (seg_end increasing,
  * exclusive; the first starts at 0). One Vectorscan pass over the whole
- * text finds the candidate rules; only when some rule is a candidate is
- * each segment scanned too, so that ruleset_segment_candidates() can list
- * the candidates of each segment: those whose literals occur in it, plus
- * every rule that cannot be prefiltered. Also indexes where each big list
+ * text finds every occurrence of the rules' required literals; from it
+ * ruleset_segment_candidates() lists the candidates of the text and of
+ * each segment: the rules whose literal sets all occur in it, plus every
+ * rule that cannot be prefiltered. Also indexes where each big list
  * occurs, for the list callouts. seg_end must stay valid until the next
  * scan. Returns 0, or -1 on a Vectorscan error or out of memory. */
 int ruleset_scan(const struct ruleset *rs, struct ruleset_scratch *sc,
