@@ -333,8 +333,10 @@ static void run_on_tick(evutil_socket_t fd, short what, void *arg)
 		run_stop(r, 1, "fatal consumer error");
 		return;
 	}
-	if (!r->stopping)
+	if (!r->stopping) {
 		run_commit(r);
+		kafka_in_kick(r->kin);
+	}
 }
 
 /* Ends the run: commit (or abort after a failure), leave the group, stop

@@ -438,7 +438,14 @@ void kafka_in_resume(struct kafka_in *kin)
 	kin->paused = 0;
 	if (!kin->stopped)
 		kin_pause_all(kin, 0);
+	kafka_in_kick(kin);
 	LOG(LOG_DEBUG, "msg=\"consumer resumed\"");
+}
+
+void kafka_in_kick(struct kafka_in *kin)
+{
+	if (kin->ev && !kin->closed)
+		event_active(kin->ev, EV_READ, 0);
 }
 
 int kafka_in_paused(const struct kafka_in *kin)

@@ -58,6 +58,10 @@ void kafka_in_pause(struct kafka_in *kin);
 void kafka_in_resume(struct kafka_in *kin);
 int kafka_in_paused(const struct kafka_in *kin);
 
+/* Drains the consumer queue on the next loop turn even without a wake-up
+ * (after a resume, and from the commit timer as a safety net). */
+void kafka_in_kick(struct kafka_in *kin);
+
 /* 1 when work of partition dispatched at epoch is still wanted. */
 int kafka_in_current(const struct kafka_in *kin, int32_t partition,
 		     uint32_t epoch);
