@@ -757,6 +757,25 @@ static int rs_hs_open(struct rs_buf *out, const char *s, size_t *gstack,
 	return 0;
 }
 
+/* Index past the class opening at p[i] == '['. */
+static size_t rs_class_end(const char *p, size_t i)
+{
+	size_t j = i + 1;
+
+	if (p[j] == '^')
+		j++;
+	if (p[j] == ']')
+		j++;
+	while (p[j] && p[j] != ']') {
+		if (p[j] == '\\' && p[j + 1])
+			j++;
+		else if (p[j] == '[' && p[j + 1] == ':' && strstr(p + j + 2, ":]"))
+			j = (size_t)(strstr(p + j + 2, ":]") - p) + 1;
+		j++;
+	}
+	return p[j] == ']' ? j + 1 : j;
+}
+
 /* Rewrites PCRE2 pattern p into out for Vectorscan's prefilter mode so that
  * it matches at least wherever p does (see the top of the file). Returns 0,
  * or -1 with *why set for a construct it cannot widen safely. */
@@ -849,21 +868,8 @@ static int rs_hs_convert(const char *p, struct rs_buf *out, const char **why)
 				i += e ? 2 : 1;
 			}
 		} else if (c == '[') {
-			size_t j = i + 1;
+			size_t j = rs_class_end(p, i);
 
-			if (p[j] == '^')
-				j++;
-			if (p[j] == ']')
-				j++;
-			while (p[j] && p[j] != ']') {
-				if (p[j] == '\\' && p[j + 1])
-					j++;
-				else if (p[j] == '[' && p[j + 1] == ':' && strstr(p + j + 2, ":]"))
-					j = (size_t)(strstr(p + j + 2, ":]") - p) + 1;
-				j++;
-			}
-			if (p[j] == ']')
-				j++;
 			rs_buf_add(out, p + i, j - i);
 			i = j;
 			after_quant = 0;
@@ -1111,24 +1117,6 @@ static int rs_flit(int c)
 	return c > 0 && c < 0x80;
 }
 
-/* Index past the class opening at p[i] == '['. */
-static size_t rs_class_end(const char *p, size_t i)
-{
-	size_t j = i + 1;
-
-	if (p[j] == '^')
-		j++;
-	if (p[j] == ']')
-		j++;
-	while (p[j] && p[j] != ']') {
-		if (p[j] == '\\' && p[j + 1])
-			j++;
-		else if (p[j] == '[' && p[j + 1] == ':' && strstr(p + j + 2, ":]"))
-			j = (size_t)(strstr(p + j + 2, ":]") - p) + 1;
-		j++;
-	}
-	return p[j] == ']' ? j + 1 : j;
-}
 
 /* Index past the {...} at p[i] (or i when p[i] is not '{'). */
 static size_t rs_brace_end(const char *p, size_t i)
