@@ -252,7 +252,9 @@ static void run_take_done(struct run *r)
 
 	for (; job; job = next) {
 		next = job->next;
-		if (!r->finished &&
+		/* After a fatal error nothing more can be produced: the work
+		 * is dropped uncommitted, for the next owner to do again. */
+		if (!r->finished && r->exit_code == 0 &&
 		    kafka_in_current(r->kin, job->partition, job->epoch)) {
 			rc = run_produce(r, job);
 			if (rc == 0) {
@@ -323,6 +325,10 @@ static void run_on_tick(evutil_socket_t fd, short what, void *arg)
 
 	if (r->finished)
 		return;
+	if (r->stopping && r->exit_code && !r->in_revoke) {
+		run_finish(r);
+		return;
+	}
 	rc = kafka_out_poll(r->kout);
 	if (rc < 0) {
 		run_txn_failed(r, rc);
@@ -386,8 +392,9 @@ static void run_stop(struct run *r, int exit_code, const char *why)
 	if (r->ev_deadline)
 		evtimer_add(r->ev_deadline, &tv);
 	/* Inside a rebalance callback the consumer cannot be closed: the
-	 * next completion or tick finishes instead. */
-	if (pipeline_inflight(r->pl) == 0 && !r->in_revoke)
+	 * next completion or tick finishes instead. After a failure there is
+	 * nothing to wait for: the work in flight cannot be committed. */
+	if ((pipeline_inflight(r->pl) == 0 || r->exit_code) && !r->in_revoke)
 		run_finish(r);
 	else
 		event_active(r->ev_done, EV_READ, 0);

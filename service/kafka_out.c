@@ -174,6 +174,10 @@ int kafka_out_abort(struct kafka_out *ko, int timeout_ms)
 			       "reason=\"%s\"", rd_kafka_error_name(error),
 		    rd_kafka_error_string(error));
 		if (!rd_kafka_error_is_retriable(error)) {
+			/* Fatal: the transaction is gone with the producer;
+			 * do not try again at destroy. */
+			if (rd_kafka_error_is_fatal(error))
+				ko->open = 0;
 			rd_kafka_error_destroy(error);
 			break;
 		}
