@@ -12,8 +12,9 @@
  * work in flight stale (kafka_in epochs), so nothing is lost or doubled.
  *
  * The loop never runs regexes and the workers never touch Kafka handles.
- * Signals are loop events: SIGINT/SIGTERM stop intake, let the work in
- * flight finish, commit, close the consumer and flush the producer within
+ * Signals are loop events: SIGINT/SIGTERM stop intake, let the articles
+ * being extracted finish (queued ones are cancelled, left for the next
+ * owner), commit, close the consumer and flush the producer within
  * shutdown_timeout_ms; SIGHUP reloads the rule pack, swapping it in only
  * when every inline example passes (jobs keep the generation they started
  * with, so each event names the pack version that produced it).
@@ -255,6 +256,7 @@ static void run_take_done(struct run *r)
 		/* After a fatal error nothing more can be produced: the work
 		 * is dropped uncommitted, for the next owner to do again. */
 		if (!r->finished && r->exit_code == 0 &&
+		    job->status != PIPELINE_CANCELLED &&
 		    kafka_in_current(r->kin, job->partition, job->epoch)) {
 			rc = run_produce(r, job);
 			if (rc == 0) {
@@ -386,6 +388,10 @@ static void run_stop(struct run *r, int exit_code, const char *why)
 	    "msg=\"shutting down\" why=\"%s\" in_flight=%zu", why,
 	    pipeline_inflight(r->pl));
 	kafka_in_stop(r->kin);
+	/* Only the articles being extracted now finish; the queued ones are
+	 * left uncommitted for the next owner, so shutdown takes about one
+	 * article's time, not a queue's. */
+	pipeline_cancel_queued(r->pl);
 	tv.tv_sec = r->cfg.shutdown_timeout_ms / 1000;
 	tv.tv_usec = (r->cfg.shutdown_timeout_ms % 1000) * 1000;
 	r->ev_deadline = evtimer_new(r->base, run_on_deadline, r);

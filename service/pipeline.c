@@ -385,6 +385,24 @@ struct pipeline_job *pipeline_take(struct pipeline *p)
 	return list;
 }
 
+void pipeline_cancel_queued(struct pipeline *p)
+{
+	for (size_t i = 0; i < p->nworkers; i++) {
+		struct pipeline_worker *w = &p->w[i];
+		struct pipeline_job *job, *next;
+
+		pthread_mutex_lock(&w->mu);
+		job = w->head;
+		w->head = w->tail = NULL;
+		pthread_mutex_unlock(&w->mu);
+		for (; job; job = next) {
+			next = job->next;
+			job->status = PIPELINE_CANCELLED;
+			pipeline_complete(p, job);
+		}
+	}
+}
+
 size_t pipeline_inflight(const struct pipeline *p)
 {
 	return p->inflight;

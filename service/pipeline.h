@@ -34,6 +34,7 @@ enum pipeline_status {
 	PIPELINE_OK = 0,        /* events (maybe none) to produce */
 	PIPELINE_DLQ = 1,       /* no events; the article goes to the DLQ */
 	PIPELINE_PARTIAL = 2,   /* events found before a match limit, and the DLQ */
+	PIPELINE_CANCELLED = 3, /* never run (pipeline_cancel_queued): do it again later */
 };
 
 /* One event of a job's result: its protobuf is pb[off, off + len). */
@@ -99,6 +100,12 @@ void pipeline_submit(struct pipeline *p, struct pipeline_job *job);
 /* Empties the wake-up pipe and returns the finished jobs in completion
  * order (a list through ->next), NULL when none. Loop thread only. */
 struct pipeline_job *pipeline_take(struct pipeline *p);
+
+/* Moves every job not yet started to the completion list as
+ * PIPELINE_CANCELLED (for a quick shutdown: only the jobs being run finish).
+ * Within a partition the cancelled jobs all come after the finished ones,
+ * so the finished ones stay an offset-ordered prefix. Loop thread only. */
+void pipeline_cancel_queued(struct pipeline *p);
 
 /* Jobs submitted and not yet taken: in all, and at the busiest worker. */
 size_t pipeline_inflight(const struct pipeline *p);

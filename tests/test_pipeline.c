@@ -2,8 +2,9 @@
  * test_pipeline.c - the service's worker pool without Kafka: results match
  * a plain extractor run, bad input becomes a dead letter with the reason the
  * DLQ headers carry, a match limit gives the events found and a dead letter,
- * each partition's jobs complete in offset order across workers, and jobs
- * of two ruleset generations run side by side (the reload swap).
+ * each partition's jobs complete in offset order across workers, jobs of
+ * two ruleset generations run side by side (the reload swap), and
+ * cancelling the queue (shutdown) leaves the finished jobs a prefix.
  */
 #include <poll.h>
 #include <stdio.h>
@@ -165,6 +166,44 @@ static void test_order(struct pipeline *p, struct pipeline_gen *g1,
 	CHECK_INT(pipeline_busiest(p), 0);
 }
 
+/* Cancelling the queue: the jobs that ran are an offset prefix of their
+ * partition, every other job comes back cancelled, none is lost. */
+static void test_cancel(struct pipeline *p, struct pipeline_gen *g)
+{
+	enum { N = 60 };
+	static struct pipeline_job *done[N];
+	int finished[N] = {0};
+	size_t got, nfinished = 0, ncancelled = 0;
+
+	for (int i = 0; i < N; i++) {
+		struct pipeline_job *job = pipeline_job_new(g);
+
+		job->partition = 4;
+		job->offset = i;
+		job->buf = pl_cases[0].article;
+		job->len = strlen(pl_cases[0].article);
+		pipeline_submit(p, job);
+	}
+	pipeline_cancel_queued(p);
+	got = pl_collect(p, done, N);
+	CHECK_INT(got, N);
+	for (size_t i = 0; i < got; i++) {
+		if (done[i]->status == PIPELINE_CANCELLED) {
+			ncancelled++;
+		} else {
+			CHECK_INT(done[i]->status, PIPELINE_OK);
+			finished[done[i]->offset] = 1;
+			nfinished++;
+		}
+		pipeline_job_free(done[i]);
+	}
+	CHECK(ncancelled > 0);
+	CHECK_INT(nfinished + ncancelled, N);
+	for (size_t i = 0; i < N; i++)
+		CHECK_INT(finished[i], i < nfinished);
+	CHECK_INT(pipeline_inflight(p), 0);
+}
+
 int main(void)
 {
 	struct diag d = {0};
@@ -189,6 +228,7 @@ int main(void)
 	if (p) {
 		test_cases(p, g1);
 		test_order(p, g1, g2);
+		test_cancel(p, g2);
 	}
 	/* The swap: the loop drops its reference while workers may still
 	 * hold theirs; the last one frees the ruleset (ASan checks). */
