@@ -4,7 +4,7 @@
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libpcre2-dev libprotobuf-c-dev
       protobuf-c-compiler libyaml-dev libvectorscan-dev libcjson-dev python3
-      librdkafka-dev libevent-dev
+      python3-venv librdkafka-dev libevent-dev  # python3-venv: tests/python_consumer.sh
       openjdk-17-jre-headless maven)  # Java and Maven: the Kafka broker for tests
 missing=()
 for p in "${pkgs[@]}"; do

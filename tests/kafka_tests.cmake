@@ -12,3 +12,11 @@ add_test(NAME service_replay
           $<TARGET_FILE:evextract>)
 set_tests_properties(service_replay PROPERTIES LABELS kafka TIMEOUT 300
   RUN_SERIAL TRUE ENVIRONMENT "EVX_SHARED=${EVX_SHARED}")
+# The events topic read by Python: protoc-generated classes, the official
+# protobuf runtime and confluent-kafka read_committed (the venv from PyPI is
+# cached under EVX_CACHE); every event decodes and matches `evextract extract`.
+add_test(NAME python_consumer
+  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/python_consumer.sh ${CMAKE_SOURCE_DIR}
+          $<TARGET_FILE:evextract>)
+set_tests_properties(python_consumer PROPERTIES LABELS kafka TIMEOUT 400
+  RUN_SERIAL TRUE ENVIRONMENT "EVX_SHARED=${EVX_SHARED}")
