@@ -346,9 +346,9 @@ static int rs_u32_cmp(const void *a, const void *b)
 }
 
 /* Appends to re the class body of the first characters of forms (both
- * cases of ASCII letters for a caseless list). */
+ * cases of ASCII letters for a form of a caseless list: caseless[k]). */
 static int rs_first_chars(struct rs_buf *re, const char **forms, size_t n,
-			  int caseless)
+			  const int *caseless)
 {
 	uint32_t *first = malloc((2 * n + 1) * sizeof(*first));
 	size_t nf = 0;
@@ -364,7 +364,7 @@ static int rs_first_chars(struct rs_buf *re, const char **forms, size_t n,
 			continue;
 		cp = rs_utf8(&p);
 		first[nf++] = cp;
-		if (caseless && cp < 128 && isalpha((int)cp))
+		if (caseless[k] && cp < 128 && isalpha((int)cp))
 			first[nf++] = (uint32_t)(isupper((int)cp) ? tolower((int)cp)
 								  : toupper((int)cp));
 	}
@@ -382,17 +382,21 @@ static int rs_first_chars(struct rs_buf *re, const char **forms, size_t n,
 	return 0;
 }
 
-/* The PCRE2 expansion of a big list: a word-bounded run of the characters
- * its forms use, at most as long as its longest form, captured, and accepted
- * by callout "L<index>" only when the run is one of the forms. Greedy, so the
- * longest form wins, as with a spelled-out alternation. */
-static int rs_list_callout(struct rs_expander *ex, size_t li,
-			   const char **forms, size_t n, struct rs_buf *re)
+/* The PCRE2 expansion of a big list, or of a union of big lists: a
+ * word-bounded run of the characters their forms use, at most as long as
+ * the longest form, captured, and accepted by callout "L<tag>" only when
+ * the run is one of the forms. Greedy, so the longest form wins, as with a
+ * spelled-out alternation. A lookahead on the forms' first characters
+ * rejects most positions inside the JIT code, without a callout (proper-noun
+ * lists start with a capital); callout "S<tag>" then fails at once where no
+ * form starts (known from the article's literal scan), so the run is only
+ * tried where a form does start. */
+static int rs_run_expansion(struct rs_buf *re, const char *tag,
+			    const char **forms, const int *caseless, size_t n)
 {
-	const struct rp_list *l = &ex->rp->lists[li];
 	uint32_t *cps = NULL;
 	size_t ncps = 0, cap = 0, maxlen = 0;
-	char tmp[64];
+	char tmp[96];
 
 	for (size_t k = 0; k < n; k++) {
 		const char *s = forms[k];
@@ -417,18 +421,12 @@ static int rs_list_callout(struct rs_expander *ex, size_t li,
 			maxlen = len;
 	}
 	qsort(cps, ncps, sizeof(*cps), rs_u32_cmp);
-	/* A lookahead on the forms' first characters rejects most positions
-	 * inside the JIT code, without a callout (proper-noun lists start with
-	 * a capital). Callout S then fails at once where no form of the list
-	 * starts (known from the article's literal scan), so the run below is
-	 * only tried where a form does start. */
-	snprintf(tmp, sizeof(tmp), "(?:(?<![\\w])(?=(?-i:[");
-	rs_buf_str(re, tmp);
-	if (rs_first_chars(re, forms, n, l->caseless) < 0) {
+	rs_buf_str(re, "(?:(?<![\\w])(?=(?-i:[");
+	if (rs_first_chars(re, forms, n, caseless) < 0) {
 		free(cps);
 		return -1;
 	}
-	snprintf(tmp, sizeof(tmp), "]))(?C\"S%zu\")((?i:[", li);
+	snprintf(tmp, sizeof(tmp), "]))(?C\"S%s\")((?i:[", tag);
 	rs_buf_str(re, tmp);
 	for (size_t k = 0; k < ncps; k++) {
 		if (k > 0 && cps[k] == cps[k - 1])
@@ -440,8 +438,29 @@ static int rs_list_callout(struct rs_expander *ex, size_t li,
 		rs_buf_str(re, tmp);
 	}
 	free(cps);
-	snprintf(tmp, sizeof(tmp), "]{1,%zu}))(?![\\w])(?C\"L%zu\"))", maxlen, li);
+	snprintf(tmp, sizeof(tmp), "]{1,%zu}))(?![\\w])(?C\"L%s\"))", maxlen, tag);
 	rs_buf_str(re, tmp);
+	return 0;
+}
+
+/* The expansion of one big list (see rs_run_expansion), and its form set. */
+static int rs_list_callout(struct rs_expander *ex, size_t li,
+			   const char **forms, size_t n, struct rs_buf *re)
+{
+	const struct rp_list *l = &ex->rp->lists[li];
+	int *caseless = calloc(n + 1, sizeof(*caseless));
+	char tag[32];
+	int rc;
+
+	if (!caseless)
+		return -1;
+	for (size_t k = 0; k < n; k++)
+		caseless[k] = l->caseless;
+	snprintf(tag, sizeof(tag), "%zu", li);
+	rc = rs_run_expansion(re, tag, forms, caseless, n);
+	free(caseless);
+	if (rc < 0)
+		return -1;
 	ex->pv->sets[li] = rs_set_build(ex->pv, forms, n, l->caseless);
 	return ex->pv->sets[li] ? 0 : -1;
 }
@@ -514,6 +533,92 @@ static int rs_expand_str(struct rs_expander *ex, const struct rs_site *site,
 			 const char *src, int for_hs, struct rs_buf *out,
 			 const char **stack, int depth);
 
+/* Expands {a|b|c}, a union of lists. When every one is a big list (and
+ * among the first 64), the union is one run guarded by one pair of
+ * callouts, "SM<hex mask>" and "LM<hex mask>", so a position costs one
+ * check for the union instead of one per list; otherwise it is the plain
+ * alternation of the lists' expansions. Only lists may be joined. */
+static int rs_expand_union(struct rs_expander *ex, const struct rs_site *site,
+			   const char *name, int for_hs, struct rs_buf *out)
+{
+	const struct rulepack *rp = ex->rp;
+	size_t idx[64], n = 0, nforms = 0, k = 0;
+	const char *p = name;
+	uint64_t mask = 0;
+	int all_big = 1;
+
+	while (*p) {
+		const char *e = strchr(p, '|');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		size_t i;
+
+		for (i = 0; i < rp->nlists; i++)
+			if (strlen(rp->lists[i].name) == len &&
+			    strncmp(rp->lists[i].name, p, len) == 0)
+				break;
+		if (i == rp->nlists)
+			return diag_error(ex->d, site->file, site->line, site->rule,
+					  "%s: {%s}: \"%.*s\" is not a list (only lists "
+					  "can be joined with |)", site->what, name,
+					  (int)len, p);
+		if (n == 64)
+			return diag_error(ex->d, site->file, site->line, site->rule,
+					  "%s: {%s}: more than 64 lists", site->what, name);
+		if (!ex->list_re[i] && rs_list_expand(ex, i) < 0) {
+			ex->oom = 1;
+			return -1;
+		}
+		idx[n++] = i;
+		if (i >= 64 || !ex->pv->sets[i])
+			all_big = 0;
+		else
+			mask |= 1ULL << i;
+		p = e ? e + 1 : p + len;
+	}
+	if (for_hs || !all_big) {
+		rs_buf_str(out, "(?:");
+		for (size_t j = 0; j < n; j++) {
+			if (j)
+				rs_buf_str(out, "|");
+			rs_buf_str(out, for_hs ? ex->list_hs[idx[j]] : ex->list_re[idx[j]]);
+		}
+		rs_buf_str(out, ")");
+		return 0;
+	}
+	for (size_t j = 0; j < n; j++)
+		for (size_t e = 0; e < rp->lists[idx[j]].nentries; e++)
+			nforms += rp->lists[idx[j]].entries[e].nforms;
+	{
+		const char **forms = malloc((nforms + 1) * sizeof(*forms));
+		int *caseless = calloc(nforms + 1, sizeof(*caseless));
+		char tag[32];
+		int rc;
+
+		if (!forms || !caseless) {
+			free(forms);
+			free(caseless);
+			ex->oom = 1;
+			return -1;
+		}
+		for (size_t j = 0; j < n; j++) {
+			const struct rp_list *l = &rp->lists[idx[j]];
+
+			for (size_t e = 0; e < l->nentries; e++)
+				for (size_t f = 0; f < l->entries[e].nforms; f++) {
+					caseless[k] = l->caseless;
+					forms[k++] = l->entries[e].forms[f];
+				}
+		}
+		snprintf(tag, sizeof(tag), "M%llx", (unsigned long long)mask);
+		rc = rs_run_expansion(out, tag, forms, caseless, k);
+		free(forms);
+		free(caseless);
+		if (rc < 0)
+			ex->oom = 1;
+		return rc;
+	}
+}
+
 /* Expands reference {name}; stack holds the macros being expanded. */
 static int rs_expand_ref(struct rs_expander *ex, const struct rs_site *site,
 			 const char *name, int for_hs, struct rs_buf *out,
@@ -523,6 +628,8 @@ static int rs_expand_ref(struct rs_expander *ex, const struct rs_site *site,
 	const struct rp_macro *m = NULL;
 	int rc;
 
+	if (strchr(name, '|'))
+		return rs_expand_union(ex, site, name, for_hs, out);
 	for (size_t i = 0; i < rp->nlists; i++) {
 		if (strcmp(rp->lists[i].name, name) != 0)
 			continue;
@@ -613,7 +720,8 @@ static int rs_expand_str(struct rs_expander *ex, const struct rs_site *site,
 			const char *e = p + 1;
 			char name[128];
 
-			while (isalnum((unsigned char)*e) || *e == '_')
+			while (isalnum((unsigned char)*e) || *e == '_' ||
+			       (*e == '|' && (isalpha((unsigned char)e[1]) || e[1] == '_')))
 				e++;
 			if (*e != '}' || (size_t)(e - p - 1) >= sizeof(name)) {
 				rs_buf_add(out, p++, 1);
@@ -1993,6 +2101,22 @@ static int rs_occurs(const struct ruleset_scratch *sc, size_t li, size_t start,
 	return 0;
 }
 
+/* Whether a list of mask occurs at [start, end) of the scanned text (end 0:
+ * any occurrence starting at start). */
+static int rs_occurs_mask(const struct ruleset_scratch *sc, uint64_t mask,
+			  size_t start, size_t end)
+{
+	uint32_t k = sc->head[start];
+
+	if (!k)
+		return 0;
+	for (k--; k < sc->nocc && sc->occ[k].start == start; k++)
+		if (sc->occ[k].list < 64 && ((mask >> sc->occ[k].list) & 1) &&
+		    (!end || sc->occ[k].end == end))
+			return 1;
+	return 0;
+}
+
 /* PCRE2 callout for big lists, on the matching thread. "S<i>": may a form
  * of list i start here? "L<i>": is the captured run a form of list i? With
  * the article's occurrence table both are lookups; for a subject outside
@@ -2009,14 +2133,35 @@ static int rs_callout(pcre2_callout_block *cb, void *data)
 	size_t off = scanned ? (size_t)(subj - sc->base) : 0;
 	uint32_t g = cb->capture_last;
 	size_t li, start, end;
+	uint64_t mask = 0;
 
 	if (!str || (str[0] != 'L' && str[0] != 'S'))
 		return 1;
-	li = rs_callout_list(str);
-	if (li >= pv->nsets || !pv->sets[li])
-		return 1;
+	if (str[1] == 'M') {
+		mask = strtoull(str + 2, NULL, 16);
+	} else {
+		li = rs_callout_list(str);
+		if (li >= pv->nsets || !pv->sets[li])
+			return 1;
+		if (li < 64) {
+			mask = 1ULL << li;
+		} else {
+			/* Lists past the 64th are matched one at a time. */
+			if (str[0] == 'S')
+				return !scanned || rs_occurs(sc, li, off + cb->current_position, 0) ? 0 : 1;
+			if (g == 0 || g >= cb->capture_top)
+				return 1;
+			start = cb->offset_vector[2 * g];
+			end = cb->offset_vector[2 * g + 1];
+			if (start == PCRE2_UNSET || end < start)
+				return 1;
+			if (scanned)
+				return rs_occurs(sc, li, off + start, off + end) ? 0 : 1;
+			return rs_set_has(pv->sets[li], subj + start, end - start) ? 0 : 1;
+		}
+	}
 	if (str[0] == 'S')
-		return !scanned || rs_occurs(sc, li, off + cb->current_position, 0) ? 0 : 1;
+		return !scanned || rs_occurs_mask(sc, mask, off + cb->current_position, 0) ? 0 : 1;
 	if (g == 0 || g >= cb->capture_top)
 		return 1;
 	start = cb->offset_vector[2 * g];
@@ -2024,8 +2169,12 @@ static int rs_callout(pcre2_callout_block *cb, void *data)
 	if (start == PCRE2_UNSET || end < start)
 		return 1;
 	if (scanned)
-		return rs_occurs(sc, li, off + start, off + end) ? 0 : 1;
-	return rs_set_has(pv->sets[li], subj + start, end - start) ? 0 : 1;
+		return rs_occurs_mask(sc, mask, off + start, off + end) ? 0 : 1;
+	for (size_t i = 0; i < pv->nsets && i < 64; i++)
+		if (((mask >> i) & 1) && pv->sets[i] &&
+		    rs_set_has(pv->sets[i], subj + start, end - start))
+			return 0;
+	return 1;
 }
 
 struct ruleset_scratch *ruleset_scratch_new(const struct ruleset *rs,
