@@ -71,6 +71,10 @@ static const struct err_case err_cases[] = {
 	 HEAD "lists:\n  c:\n    - {name: Congo, forms: [Congolese]}\n"
 	 "    - {name: DR Congo, forms: [congolese]}\n", 1,
 	 {{"f.yaml:6:", "form \"congolese\" of \"DR Congo\" already names \"Congo\""}}},
+	{"only lists can be joined",
+	 HEAD "macros:\n  m: x\nlists:\n  l: [A]\nrules:\n  - id: a\n    revision: 1\n    type: T\n"
+	 "    pattern: '{l|m}'\n", 1,
+	 {{"f.yaml:11:", "{l|m}: \"m\" is not a list"}}},
 	{"quantifiers and escaped braces are not macros",
 	 HEAD "rules:\n  - id: a\n    revision: 1\n    type: T\n"
 	 "    pattern: 'a{2} b{2,3} c\\{x\\} [{y}] \\Q{z}\\E'\n", 0, {{0}}},
@@ -493,6 +497,13 @@ static const struct occ_case occ_cases[] = {
 	{"ci", "the drone was fired", 0, 1, "drone"},
 	{"ci", "A lull. Then THING 42 was fired.", 8, 1, "THING 42"},
 	{"ci", "thing 420 was fired", 0, 0, NULL},
+	/* A union {bigcs|bigci}: a form of either list, each with its own
+	 * case rule, the longest first. */
+	{"un", "The US then", 0, 1, "US"},
+	{"un", "a CRUISE MISSILE then", 0, 1, "CRUISE MISSILE"},
+	{"un", "tell us then", 0, 0, NULL},
+	{"un", "Filler 12 then", 0, 1, "Filler 12"},
+	{"un", "A quiet day. A drone then", 13, 1, "drone"},
 };
 
 static void run_occurrences(void)
@@ -521,7 +532,8 @@ static void run_occurrences(void)
 				      "      - {name: Thing %d}\n", i);
 	snprintf(yaml + n, cap - n, "rules:\n"
 		 "  - {id: cs, revision: 1, type: T, pattern: '({bigcs})'}\n"
-		 "  - {id: ci, revision: 1, type: T, pattern: '({bigci}) (?:was|were) fired'}\n");
+		 "  - {id: ci, revision: 1, type: T, pattern: '({bigci}) (?:was|were) fired'}\n"
+		 "  - {id: un, revision: 1, type: T, pattern: '({bigcs|bigci}) then'}\n");
 	rs = ruleset_load(write_pack("occ.yaml", yaml), &d);
 	free(yaml);
 	unlink(write_pack("occ.yaml", ""));
