@@ -3,8 +3,10 @@
 # checks exactly-once output: every event of the offline extraction, with the
 # same id and content (provenance topic/partition/offset aside), readable with
 # isolation read_committed, no event twice; the two malformed articles in the
-# dead-letter topic with their original bytes and reasons; a SIGHUP reload that
-# keeps running; SIGTERM ending in exit status 0 within the shutdown timeout.
+# dead-letter topic with their original bytes and reasons; SIGHUP with a broken
+# pack keeping the old one, and with a new version swapping it in (events of a
+# later article name it); SIGTERM ending in exit status 0 within the shutdown
+# timeout.
 #
 # Events on the events topic are raw protobuf values (one Event per message);
 # `evextract consume TOPIC --events` reads them back (read_committed by default)
@@ -62,6 +64,10 @@ bash "$broker" topics --dir "$dir/broker" create articles 3 >/dev/null
 bash "$broker" topics --dir "$dir/broker" create events 3 >/dev/null
 bash "$broker" topics --dir "$dir/broker" create articles.dlq 1 >/dev/null 2>&1
 
+# A copy of the rule pack, so the test can break it and bump its version.
+cp -r "$src/rules" "$dir/rules"
+[ -f "$dir/rules/core/pack.yaml" ] || fail "no rules/core/pack.yaml to edit"
+
 # The seeds, then two malformed articles: truncated JSON, and no "body".
 cp "$seeds" "$dir/articles.jsonl"
 printf '%s\n' '{"id": "bad-json", "body": "cut off' '{"id": "bad-field", "title": "no body here"}' \
@@ -70,13 +76,13 @@ nseeds=$(wc -l <"$seeds")
 bash "$broker" produce --dir "$dir/broker" articles <"$dir/articles.jsonl"
 
 # What the offline engine finds in the same articles.
-"$evx" extract --rules "$src/rules" -q "$seeds" >"$dir/offline.jsonl"
+"$evx" extract --rules "$dir/rules" -q "$seeds" >"$dir/offline.jsonl"
 want=$(wc -l <"$dir/offline.jsonl")
 [ "$want" -gt 0 ] || fail "the offline extraction found no events"
 say "$nseeds seed articles + 2 malformed produced; offline extraction: $want events"
 
 t1=$SECONDS
-"$evx" run --brokers "$KAFKA_BOOTSTRAP" --http 127.0.0.1:0 --rules "$src/rules" \
+"$evx" run --brokers "$KAFKA_BOOTSTRAP" --http 127.0.0.1:0 --rules "$dir/rules" \
   --group-id "replay-$$" --transactional-id "replay-$$" --workers 2 \
   --shutdown-timeout-ms 10000 >"$dir/run.out" 2>"$dir/run.err" &
 run_pid=$!
@@ -145,15 +151,39 @@ if [ -n "$port" ] && command -v curl >/dev/null; then
   say "metrics: $(grep -c '^evextract_' "$dir/metrics.txt") series; articles consumed 7"
 fi
 
-# SIGHUP: the pack is built again and its examples run; the service goes on.
+# SIGHUP with a broken pack: rejected, the old pack stays, the service goes on.
+# Then SIGHUP with a new version: swapped in, and the events of an article
+# consumed afterwards name the new version (and have its ids).
+wait_log() {  # PATTERN: waits up to 20 s for a line of run's log
+  for _ in $(seq 1 100); do grep -q "$1" "$dir/run.err" && return 0; sleep 0.2; done
+  return 1
+}
+cp "$dir/rules/core/pack.yaml" "$dir/pack.yaml.orig"
+printf 'rules: [\n' >>"$dir/rules/core/pack.yaml"
 kill -HUP "$run_pid"
-for _ in $(seq 1 100); do
-  grep -q 'msg="rules reloaded"\|msg="rule reload rejected' "$dir/run.err" && break
-  sleep 0.2
-done
-grep -q 'msg="rules reloaded"' "$dir/run.err" || fail "SIGHUP did not reload the rules"
+wait_log 'msg="rule reload rejected' || fail "a broken pack was not rejected on SIGHUP"
 kill -0 "$run_pid" || fail "evextract run died after SIGHUP"
-say "SIGHUP reloaded the rules"
+say "SIGHUP with a broken pack: rejected, old pack kept"
+sed 's/^version: .*/version: 9.9.9/' "$dir/pack.yaml.orig" >"$dir/rules/core/pack.yaml"
+kill -HUP "$run_pid"
+wait_log 'msg="rules reloaded".*new=core@9.9.9' || fail "SIGHUP did not reload the rules"
+say "SIGHUP reloaded the rules as core@9.9.9"
+head -n 1 "$seeds" >"$dir/again.jsonl"
+"$evx" extract --rules "$dir/rules" -q "$dir/again.jsonl" >"$dir/again.offline"
+more=$(wc -l <"$dir/again.offline")
+bash "$broker" produce --dir "$dir/broker" articles <"$dir/again.jsonl"
+"$evx" consume events --brokers "$KAFKA_BOOTSTRAP" --events --max $((want + more)) \
+  --timeout-ms 60000 >"$dir/events2.jsonl" || fail "no events after the reload"
+python3 - "$dir/again.offline" "$dir/events2.jsonl" "$dir/events.jsonl" <<'PY' || fail "events after the reload are wrong"
+import json, sys
+want = {json.loads(l)["event_id"] for l in open(sys.argv[1])}
+before = {json.loads(l)["event_id"] for l in open(sys.argv[3])}
+new = [json.loads(l) for l in open(sys.argv[2]) if json.loads(l)["event_id"] not in before]
+assert {e["event_id"] for e in new} == want, "ids differ from the offline 9.9.9 run"
+assert all(e["provenance"]["rule_pack_version"] == "9.9.9" for e in new), "old version named"
+PY
+say "$more events of a re-sent article name core@9.9.9 and match offline"
+want=$((want + more))
 
 # SIGTERM: orderly exit, status 0, within the shutdown timeout.
 t2=$SECONDS
