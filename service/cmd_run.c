@@ -17,9 +17,11 @@
  * owner), commit, close the consumer and flush the producer within
  * shutdown_timeout_ms; SIGHUP reloads the rule pack, swapping it in only
  * when every inline example passes (jobs keep the generation they started
- * with, so each event names the pack version that produced it).
+ * with, so each event names the pack version that produced it); with
+ * watch_rules the same reload runs when the rule files change.
  */
 #include <event2/event.h>
+#include <ftw.h>
 #include <librdkafka/rdkafka.h>
 #include <signal.h>
 #include <stdio.h>
@@ -40,6 +42,11 @@
 
 extern char **environ;
 
+/* How often the rule files are looked at for changes (watch_rules), ms. */
+#ifndef RUN_WATCH_INTERVAL_MS
+#define RUN_WATCH_INTERVAL_MS 1000
+#endif
+
 /* How long init_transactions and each transactional call may take, ms. */
 #ifndef RUN_TXN_TIMEOUT_MS
 #define RUN_TXN_TIMEOUT_MS 30000
@@ -59,6 +66,9 @@ struct run {
 	struct event *ev_done;
 	struct event *ev_tick;
 	struct event *ev_deadline;
+	struct event *ev_watch;
+	uint64_t watch_stamp;  /* of the rule files at the last look */
+	int watch_pending;     /* changed at the last look: reload once still */
 	size_t txn_articles;   /* articles finished in the open transaction */
 	int stopping;
 	int finished;
@@ -455,6 +465,57 @@ out:
 	diag_clear(&d);
 }
 
+/* nftw() has no context argument: the stamp being folded lives here. It
+ * is only used on the loop thread, one walk at a time. */
+static uint64_t run_walk_stamp;
+
+static int run_walk_visit(const char *path, const struct stat *st, int flag,
+			  struct FTW *ftw)
+{
+	uint64_t v[4] = {(uint64_t)st->st_mtim.tv_sec,
+			 (uint64_t)st->st_mtim.tv_nsec, (uint64_t)st->st_size,
+			 (uint64_t)st->st_ino};
+
+	if (flag != FTW_F)
+		return 0;
+	for (int i = 0; i < 4; i++)
+		run_walk_stamp = (run_walk_stamp ^ v[i]) * 1099511628211ULL;
+	return 0;
+}
+
+/* A stamp of the rule files' names, sizes and times (0 when unreadable). */
+static uint64_t run_rules_stamp(const char *path)
+{
+	run_walk_stamp = 14695981039346656037ULL;
+	if (nftw(path, run_walk_visit, 16, FTW_PHYS) != 0)
+		return 0;
+	return run_walk_stamp;
+}
+
+/* watch_rules: reloads once the rule files changed and then stayed the
+ * same for one interval, so an editor's save in several writes reloads
+ * once, after the last one. A failed reload keeps the old pack and waits
+ * for the next change. */
+static void run_on_watch(evutil_socket_t fd, short what, void *arg)
+{
+	struct run *r = arg;
+	uint64_t stamp = run_rules_stamp(r->rules_path);
+
+	if (r->stopping || stamp == 0)
+		return;
+	if (stamp != r->watch_stamp) {
+		r->watch_stamp = stamp;
+		r->watch_pending = 1;
+		return;
+	}
+	if (r->watch_pending) {
+		r->watch_pending = 0;
+		LOG(LOG_INFO, "msg=\"rule files changed; reloading\" path=%s",
+		    r->rules_path);
+		run_reload(r);
+	}
+}
+
 static void run_on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	struct run *r = arg;
@@ -546,6 +607,15 @@ static int run_start(struct run *r)
 	r->ev_tick = event_new(r->base, -1, EV_PERSIST, run_on_tick, r);
 	if (!r->ev_tick || event_add(r->ev_tick, &tick) < 0)
 		return 1;
+	if (r->cfg.watch_rules) {
+		struct timeval wtv = {RUN_WATCH_INTERVAL_MS / 1000,
+				      (RUN_WATCH_INTERVAL_MS % 1000) * 1000};
+
+		r->watch_stamp = run_rules_stamp(r->rules_path);
+		r->ev_watch = event_new(r->base, -1, EV_PERSIST, run_on_watch, r);
+		if (!r->ev_watch || event_add(r->ev_watch, &wtv) < 0)
+			return 1;
+	}
 	if (r->cfg.http && *r->cfg.http) {
 		r->http = http_new(r->base, r->cfg.http, r->m, run_ready, r, err,
 				   sizeof(err));
@@ -587,6 +657,8 @@ static void run_cleanup(struct run *r)
 		event_free(r->ev_tick);
 	if (r->ev_deadline)
 		event_free(r->ev_deadline);
+	if (r->ev_watch)
+		event_free(r->ev_watch);
 	pipeline_gen_unref(r->gen);
 	metrics_destroy(r->m);
 	if (r->base)

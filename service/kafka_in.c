@@ -193,6 +193,16 @@ static void kin_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 	if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
 		int lost = rd_kafka_assignment_lost(rk);
 
+		/* Lost partitions cannot be committed for nor sought: they
+		 * leave the bookkeeping before the application reacts. */
+		for (int i = 0; lost && i < parts->cnt; i++) {
+			struct kin_part *kp = kin_part(kin, parts->elems[i].partition);
+
+			if (kp) {
+				kp->assigned = 0;
+				kp->epoch++;
+			}
+		}
 		if (kin->on_revoke)
 			kin->on_revoke(kin->arg, parts, lost);
 		for (int i = 0; i < parts->cnt; i++) {

@@ -30,7 +30,9 @@ typedef void (*kafka_in_msg_fn)(void *arg, rd_kafka_message_t *rkm,
 
 /* Partitions are about to be taken away (lost: without a chance to commit).
  * The application finishes or gives up the work of these partitions now;
- * afterwards their epochs move on, so results still in flight are stale. */
+ * afterwards their epochs move on, so results still in flight are stale.
+ * Lost partitions are already out of the bookkeeping when this is called
+ * (not current, not in kafka_in_offsets, not rewound). */
 typedef void (*kafka_in_revoke_fn)(void *arg,
 				   const rd_kafka_topic_partition_list_t *parts,
 				   int lost);
