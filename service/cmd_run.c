@@ -1,5 +1,6 @@
 /*
- * cmd_run.c - `evextract run`: the streaming service, exactly-once.
+ * cmd_run.c - `evextract run`: the streaming service, exactly-once (or
+ * at-least-once).
  *
  * Wires the modules together on one libevent loop (the main thread):
  * kafka_in hands consumed articles to run_on_msg(), which submits them to the
@@ -10,6 +11,11 @@
  * the watermarks are sent with the transaction and committed. An aborted
  * transaction rewinds the consumer to the committed offsets and makes the
  * work in flight stale (kafka_in epochs), so nothing is lost or doubled.
+ *
+ * At-least-once (delivery=at-least-once) has no transaction: each finished
+ * article waits in a FIFO (run_alo) until the delivery reports of all its
+ * messages came back; the watermark moves over the delivered prefix and
+ * the consumer commits it every interval, on revocation and at shutdown.
  *
  * The loop never runs regexes and the workers never touch Kafka handles.
  * Signals are loop events: SIGINT/SIGTERM stop intake, let the articles
@@ -52,8 +58,22 @@ extern char **environ;
 #define RUN_TXN_TIMEOUT_MS 30000
 #endif
 
+/* At-least-once: a finished article whose messages are not all delivered
+ * yet. Kept in completion order, which is offset order per partition, so
+ * the offsets move only over a delivered prefix. */
+struct run_alo {
+	struct run_alo *next;
+	int32_t partition;
+	int64_t offset;
+	uint32_t epoch;
+	size_t pending;        /* messages without a delivery report yet */
+	int failed;
+};
+
 struct run {
 	struct config cfg;
+	int alo;               /* delivery = at-least-once */
+	struct run_alo *alo_head, *alo_tail;
 	const char *rules_path;
 	struct event_base *base;
 	struct metrics *m;
@@ -221,8 +241,9 @@ static void run_on_msg(void *arg, rd_kafka_message_t *rkm, uint32_t epoch)
 		kafka_in_pause(r->kin);
 }
 
-/* Produces the output of one finished job. Returns 0 or a kafka_out code. */
-static int run_produce(struct run *r, struct pipeline_job *job)
+/* Produces the output of one finished job (token: for at-least-once
+ * delivery reports). Returns 0 or a kafka_out code. */
+static int run_produce(struct run *r, struct pipeline_job *job, void *token)
 {
 	const rd_kafka_message_t *rkm = job->opaque;
 	char labels[128];
@@ -232,7 +253,7 @@ static int run_produce(struct run *r, struct pipeline_job *job)
 		const struct pipeline_out *o = &job->out[i];
 
 		rc = kafka_out_event(r->kout, o->event_id, job->pb + o->off,
-				     o->len, job->gen->pack);
+				     o->len, job->gen->pack, token);
 		if (rc < 0)
 			return rc;
 		snprintf(labels, sizeof(labels), "type=\"%s\"",
@@ -245,12 +266,71 @@ static int run_produce(struct run *r, struct pipeline_job *job)
 		      "stage=%s reason=%s err=\"%s\"", job->topic, job->partition,
 	    (long long)job->offset, job->dlq_stage, job->dlq_reason, job->err);
 	rc = kafka_out_dlq(r->kout, rkm, job->dlq_stage, job->dlq_reason,
-			   job->gen->pack);
+			   job->gen->pack, token);
 	if (rc < 0)
 		return rc;
 	snprintf(labels, sizeof(labels), "reason=\"%s\"", job->dlq_reason);
 	metrics_add(r->m, "evextract_dlq_messages_total", labels, 1);
 	return 0;
+}
+
+/* At-least-once: moves the watermarks over the delivered prefix. A failed
+ * delivery stops the service (exit 1) with its article uncommitted, so a
+ * restart does it again: nothing is lost. */
+static void run_alo_advance(struct run *r)
+{
+	struct run_alo *a;
+
+	while ((a = r->alo_head) && a->pending == 0) {
+		if (a->failed) {
+			run_stop(r, 1, "a delivery failed");
+			return;
+		}
+		if (kafka_in_current(r->kin, a->partition, a->epoch))
+			kafka_in_finished(r->kin, a->partition, a->offset);
+		r->alo_head = a->next;
+		if (!r->alo_head)
+			r->alo_tail = NULL;
+		free(a);
+	}
+}
+
+/* kafka_out's delivery reports (at-least-once; loop thread). */
+static void run_on_dr(void *arg, void *token, int failed)
+{
+	struct run *r = arg;
+	struct run_alo *a = token;
+
+	if (a->pending)
+		a->pending--;
+	if (failed)
+		a->failed = 1;
+	if (!r->finished)
+		run_alo_advance(r);
+}
+
+/* At-least-once: produces one job's output, tracked until delivered. */
+static int run_produce_alo(struct run *r, struct pipeline_job *job)
+{
+	struct run_alo *a = calloc(1, sizeof(*a));
+	int rc;
+
+	if (!a)
+		return KAFKA_OUT_FATAL;
+	a->partition = job->partition;
+	a->offset = job->offset;
+	a->epoch = job->epoch;
+	a->pending = job->nout + (job->status != PIPELINE_OK);
+	if (r->alo_tail)
+		r->alo_tail->next = a;
+	else
+		r->alo_head = a;
+	r->alo_tail = a;
+	/* Delivery reports come only from polls, never during produce. */
+	rc = run_produce(r, job, a);
+	if (rc < 0)
+		a->failed = 1;
+	return rc;
 }
 
 /* Takes the finished jobs and produces their output, in completion order
@@ -268,13 +348,19 @@ static void run_take_done(struct run *r)
 		if (!r->finished && r->exit_code == 0 &&
 		    job->status != PIPELINE_CANCELLED &&
 		    kafka_in_current(r->kin, job->partition, job->epoch)) {
-			rc = run_produce(r, job);
-			if (rc == 0) {
+			rc = r->alo ? run_produce_alo(r, job) :
+				      run_produce(r, job, NULL);
+			if (rc == 0 && r->alo) {
+				metrics_observe(r->m, "evextract_processing_seconds",
+						NULL, cmd_now() - job->t_submit);
+			} else if (rc == 0) {
 				kafka_in_finished(r->kin, job->partition,
 						  job->offset);
 				r->txn_articles++;
 				metrics_observe(r->m, "evextract_processing_seconds",
 						NULL, cmd_now() - job->t_submit);
+			} else if (r->alo) {
+				run_stop(r, 1, "produce failed");
 			} else {
 				/* Bumps the epochs: the rest of this list is
 				 * now stale and is dropped below. */
@@ -295,7 +381,9 @@ static void run_on_done(evutil_socket_t fd, short what, void *arg)
 	run_take_done(r);
 	if (r->finished)
 		return;
-	if (!r->stopping && r->txn_articles >= (size_t)r->cfg.commit_batch)
+	if (r->alo)
+		run_alo_advance(r);
+	else if (!r->stopping && r->txn_articles >= (size_t)r->cfg.commit_batch)
 		run_commit(r);
 	if (kafka_in_paused(r->kin) &&
 	    pipeline_busiest(r->pl) <= (size_t)r->cfg.queue_max / 2)
@@ -318,7 +406,15 @@ static void run_on_revoke(void *arg, const rd_kafka_topic_partition_list_t *part
 		return;
 	r->in_revoke = 1;
 	run_take_done(r);
-	if (lost) {
+	if (r->alo) {
+		/* Deliver what is finished, then commit its offsets. */
+		if (kafka_out_flush(r->kout, RUN_TXN_TIMEOUT_MS) < 0)
+			LOG(LOG_WARN, "msg=\"deliveries still pending at "
+				      "revocation\"");
+		run_alo_advance(r);
+		if (!lost)
+			kafka_in_commit(r->kin, 0);
+	} else if (lost) {
 		rc = kafka_out_abort(r->kout, RUN_TXN_TIMEOUT_MS);
 		run_txn_failed(r, rc == 0 ? KAFKA_OUT_ABORTED : rc);
 	} else {
@@ -346,6 +442,13 @@ static void run_on_tick(evutil_socket_t fd, short what, void *arg)
 		run_txn_failed(r, rc);
 		return;
 	}
+	if (r->alo) {
+		if (!r->stopping) {
+			kafka_in_commit(r->kin, 1);
+			kafka_in_kick(r->kin);
+		}
+		return;
+	}
 	if (rd_kafka_fatal_error(kafka_in_handle(r->kin), why, sizeof(why))) {
 		LOG(LOG_ERROR, "msg=\"consumer fatal error\" reason=\"%s\"", why);
 		run_stop(r, 1, "fatal consumer error");
@@ -363,10 +466,21 @@ static void run_finish(struct run *r)
 {
 	if (r->finished)
 		return;
-	if (r->exit_code == 0 && run_commit(r) < 0)
-		r->exit_code = 1;
-	if (r->exit_code != 0)
-		kafka_out_abort(r->kout, RUN_TXN_TIMEOUT_MS);
+	if (r->alo) {
+		/* What is delivered is committed even after a failure: the
+		 * watermark never passes an undelivered article. */
+		if (kafka_out_flush(r->kout, (int)r->cfg.shutdown_timeout_ms) < 0)
+			LOG(LOG_WARN, "msg=\"deliveries still pending at "
+				      "shutdown\"");
+		run_alo_advance(r);
+		if (kafka_in_commit(r->kin, 0) < 0 && r->exit_code == 0)
+			r->exit_code = 1;
+	} else {
+		if (r->exit_code == 0 && run_commit(r) < 0)
+			r->exit_code = 1;
+		if (r->exit_code != 0)
+			kafka_out_abort(r->kout, RUN_TXN_TIMEOUT_MS);
+	}
 	r->finished = 1;
 	kafka_in_close(r->kin);
 	LOG(LOG_INFO, "msg=\"stopped\" exit_code=%d", r->exit_code);
@@ -548,13 +662,7 @@ static int run_start(struct run *r)
 	struct ruleset *rs;
 	struct timeval tick;
 
-	if (r->cfg.delivery == CONFIG_AT_LEAST_ONCE) {
-		LOG(LOG_ERROR, "msg=\"delivery=at-least-once is not implemented "
-			       "yet; use exactly-once\"");
-		fprintf(stderr, "evextract run: at-least-once is not implemented "
-				"yet\n");
-		return CMD_EXIT_USAGE;
-	}
+	r->alo = r->cfg.delivery == CONFIG_AT_LEAST_ONCE;
 	r->rules_path = cmd_rules_path(r->cfg.rules);
 	rs = cmd_load_ruleset(r->rules_path);
 	if (!rs)
@@ -591,6 +699,8 @@ static int run_start(struct run *r)
 		LOG(LOG_ERROR, "msg=\"producer failed\" err=\"%s\"", err);
 		return strncmp(err, "kafka.", 6) == 0 ? CMD_EXIT_USAGE : 1;
 	}
+	if (r->alo)
+		kafka_out_set_dr(r->kout, run_on_dr, r);
 	r->kin = kafka_in_new(&r->cfg, r->base, run_on_msg, run_on_revoke, r,
 			      err, sizeof(err));
 	if (!r->kin) {
@@ -627,10 +737,11 @@ static int run_start(struct run *r)
 		    r->cfg.http, http_port(r->http));
 	}
 	LOG(LOG_INFO, "msg=\"running\" brokers=%s group=%s topic=%s events=%s "
-		      "dlq=%s workers=%ld transactional_id=%s",
+		      "dlq=%s workers=%ld delivery=%s transactional_id=%s",
 	    r->cfg.brokers, r->cfg.group_id, r->cfg.articles_topic,
 	    r->cfg.events_topic, r->cfg.dlq_topic, r->cfg.workers,
-	    r->cfg.transactional_id);
+	    r->alo ? "at-least-once" : "exactly-once",
+	    r->alo ? "-" : r->cfg.transactional_id);
 	return 0;
 }
 
@@ -659,6 +770,12 @@ static void run_cleanup(struct run *r)
 		event_free(r->ev_deadline);
 	if (r->ev_watch)
 		event_free(r->ev_watch);
+	while (r->alo_head) {
+		struct run_alo *next = r->alo_head->next;
+
+		free(r->alo_head);
+		r->alo_head = next;
+	}
 	pipeline_gen_unref(r->gen);
 	metrics_destroy(r->m);
 	if (r->base)

@@ -509,6 +509,24 @@ void kafka_in_committed(struct kafka_in *kin)
 	}
 }
 
+int kafka_in_commit(struct kafka_in *kin, int async)
+{
+	rd_kafka_topic_partition_list_t *l = kafka_in_offsets(kin);
+	rd_kafka_resp_err_t err;
+
+	if (!l)
+		return 0;
+	err = rd_kafka_commit(kin->rk, l, async);
+	rd_kafka_topic_partition_list_destroy(l);
+	if (err) {
+		LOG(LOG_WARN, "msg=\"offset commit failed\" err=%s",
+		    rd_kafka_err2name(err));
+		return -1;
+	}
+	kafka_in_committed(kin);
+	return 0;
+}
+
 int kafka_in_rewind(struct kafka_in *kin)
 {
 	rd_kafka_topic_partition_list_t *l = NULL;

@@ -79,6 +79,10 @@ rd_kafka_topic_partition_list_t *kafka_in_offsets(const struct kafka_in *kin);
 /* The transaction with the offsets of kafka_in_offsets() committed. */
 void kafka_in_committed(struct kafka_in *kin);
 
+/* At-least-once: commits the watermarks that moved (kafka_in_offsets)
+ * through the consumer itself, synchronously or not. Returns 0 or -1. */
+int kafka_in_commit(struct kafka_in *kin, int async);
+
 /* The transaction was aborted: every assigned partition goes back to its
  * last committed offset (seek) and its epoch moves on. Returns 0 or -1. */
 int kafka_in_rewind(struct kafka_in *kin);

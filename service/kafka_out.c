@@ -17,6 +17,11 @@
  * The transactional calls block the loop for at most their timeout (the
  * local round trips take milliseconds); this is the first increment's
  * trade-off, noted in docs, and a background commit is a possible follow-up.
+ * At-least-once (cfg->delivery): the same producer without transactions
+ * (idempotent, so retries do not duplicate); each message carries the
+ * caller's token and its delivery report goes to the caller's on_dr, which
+ * moves the offsets only when all of an article's messages are delivered.
+ *
  * Thread: loop thread only. librdkafka's logs, delivery reports and error
  * callbacks are served by kafka_out_poll() on the loop thread.
  */
@@ -45,7 +50,21 @@ struct kafka_out {
 	char *dlq_topic;
 	int open;             /* a transaction is open */
 	unsigned long failed; /* deliveries failed since the last poll */
+	int eos;              /* transactional (exactly-once) */
+	kafka_out_dr_fn on_dr;
+	void *dr_arg;
 };
+
+void kafka_out_set_dr(struct kafka_out *ko, kafka_out_dr_fn on_dr, void *arg)
+{
+	ko->on_dr = on_dr;
+	ko->dr_arg = arg;
+}
+
+int kafka_out_flush(struct kafka_out *ko, int timeout_ms)
+{
+	return rd_kafka_flush(ko->rk, timeout_ms) ? -1 : 0;
+}
 
 /* Delivery report: served on the loop thread by rd_kafka_poll(). */
 static void kout_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm,
@@ -53,6 +72,8 @@ static void kout_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm,
 {
 	struct kafka_out *ko = opaque;
 
+	if (ko->on_dr && rkm->_private)
+		ko->on_dr(ko->dr_arg, rkm->_private, rkm->err != 0);
 	if (!rkm->err)
 		return;
 	ko->failed++;
@@ -76,9 +97,11 @@ struct kafka_out *kafka_out_new(const struct config *cfg, int timeout_ms,
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
 	rd_kafka_error_t *error;
 	char e[512];
+	int eos = cfg->delivery == CONFIG_EXACTLY_ONCE;
 	const char *const settings[][2] = {
 		{"bootstrap.servers", cfg->brokers},
-		{"transactional.id", cfg->transactional_id},
+		{eos ? "transactional.id" : "enable.idempotence",
+		 eos ? cfg->transactional_id : "true"},
 		{"client.id", "evextract-producer"},
 		{"log.queue", "true"},
 		{"linger.ms", "5"},
@@ -88,6 +111,7 @@ struct kafka_out *kafka_out_new(const struct config *cfg, int timeout_ms,
 		snprintf(errstr, errstr_size, "out of memory");
 		goto fail;
 	}
+	ko->eos = eos;
 	ko->events_topic = strdup(cfg->events_topic);
 	ko->dlq_topic = strdup(cfg->dlq_topic);
 	if (!ko->events_topic || !ko->dlq_topic) {
@@ -116,6 +140,8 @@ struct kafka_out *kafka_out_new(const struct config *cfg, int timeout_ms,
 	}
 	conf = NULL;
 	rd_kafka_set_log_queue(ko->rk, NULL);
+	if (!eos)
+		return ko;
 	error = rd_kafka_init_transactions(ko->rk, timeout_ms);
 	if (error) {
 		snprintf(errstr, errstr_size, "init_transactions (%s): %s",
@@ -233,10 +259,10 @@ static int kout_begin(struct kafka_out *ko)
  * success; destroyed here otherwise). */
 static int kout_produce(struct kafka_out *ko, const char *topic,
 			const void *key, size_t keylen, const void *val,
-			size_t len, rd_kafka_headers_t *hdrs)
+			size_t len, rd_kafka_headers_t *hdrs, void *token)
 {
 	rd_kafka_resp_err_t err;
-	int rc = kout_begin(ko);
+	int rc = ko->eos ? kout_begin(ko) : 0;
 
 	if (rc < 0) {
 		rd_kafka_headers_destroy(hdrs);
@@ -248,6 +274,7 @@ static int kout_produce(struct kafka_out *ko, const char *topic,
 					RD_KAFKA_V_VALUE((void *)val, len),
 					RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
 					RD_KAFKA_V_HEADERS(hdrs),
+					RD_KAFKA_V_OPAQUE(token),
 					RD_KAFKA_V_END);
 		if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL ||
 		    round >= KOUT_QUEUE_FULL_ROUNDS)
@@ -260,14 +287,14 @@ static int kout_produce(struct kafka_out *ko, const char *topic,
 	rd_kafka_headers_destroy(hdrs);
 	LOG(LOG_ERROR, "msg=\"produce failed\" topic=%s err=%s", topic,
 	    rd_kafka_err2name(err));
-	if (rd_kafka_fatal_error(ko->rk, NULL, 0))
+	if (rd_kafka_fatal_error(ko->rk, NULL, 0) || !ko->eos)
 		return KAFKA_OUT_FATAL;
 	return kafka_out_abort(ko, 10000) == 0 ? KAFKA_OUT_ABORTED :
 						KAFKA_OUT_FATAL;
 }
 
 int kafka_out_event(struct kafka_out *ko, const char *event_id,
-		    const void *pb, size_t len, const char *pack)
+		    const void *pb, size_t len, const char *pack, void *token)
 {
 	rd_kafka_headers_t *hdrs = rd_kafka_headers_new(4);
 
@@ -276,11 +303,12 @@ int kafka_out_event(struct kafka_out *ko, const char *event_id,
 	rd_kafka_header_add(hdrs, "schema-version", -1, "1", -1);
 	rd_kafka_header_add(hdrs, "rule-pack", -1, pack, -1);
 	return kout_produce(ko, ko->events_topic, event_id, strlen(event_id),
-			    pb, len, hdrs);
+			    pb, len, hdrs, token);
 }
 
 int kafka_out_dlq(struct kafka_out *ko, const rd_kafka_message_t *rkm,
-		  const char *stage, const char *reason, const char *pack)
+		  const char *stage, const char *reason, const char *pack,
+		  void *token)
 {
 	rd_kafka_headers_t *orig = NULL, *hdrs;
 	char num[32];
@@ -301,7 +329,7 @@ int kafka_out_dlq(struct kafka_out *ko, const rd_kafka_message_t *rkm,
 	rd_kafka_header_add(hdrs, "source-offset", -1, num, -1);
 	rd_kafka_header_add(hdrs, "rule-pack", -1, pack, -1);
 	return kout_produce(ko, ko->dlq_topic, rkm->key, rkm->key_len,
-			    rkm->payload, rkm->len, hdrs);
+			    rkm->payload, rkm->len, hdrs, token);
 }
 
 int kafka_out_commit(struct kafka_out *ko,

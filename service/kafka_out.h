@@ -35,14 +35,28 @@ struct kafka_out *kafka_out_new(const struct config *cfg, int timeout_ms,
  * the producer. NULL-safe. */
 void kafka_out_destroy(struct kafka_out *ko, int timeout_ms);
 
-/* Produces one event in the open transaction (begun when needed). */
+/* At-least-once mode (cfg->delivery): an idempotent producer without
+ * transactions; each message's delivery is reported to on_dr with the
+ * token given when it was produced (failed: non-zero when librdkafka gave
+ * up on it). Called on the loop thread from kafka_out_poll() and flushes. */
+typedef void (*kafka_out_dr_fn)(void *arg, void *token, int failed);
+void kafka_out_set_dr(struct kafka_out *ko, kafka_out_dr_fn on_dr, void *arg);
+
+/* Produces one event in the open transaction (begun when needed; none in
+ * at-least-once mode). token: for on_dr (at-least-once), else NULL. */
 int kafka_out_event(struct kafka_out *ko, const char *event_id,
-		    const void *pb, size_t len, const char *pack);
+		    const void *pb, size_t len, const char *pack, void *token);
 
 /* Produces the dead letter for rkm (the consumed message) in the open
  * transaction. */
 int kafka_out_dlq(struct kafka_out *ko, const rd_kafka_message_t *rkm,
-		  const char *stage, const char *reason, const char *pack);
+		  const char *stage, const char *reason, const char *pack,
+		  void *token);
+
+/* Waits up to timeout_ms for every message to be delivered (at-least-once
+ * shutdown and revocation; delivery reports are served). Returns 0 or -1
+ * when some are still queued. */
+int kafka_out_flush(struct kafka_out *ko, int timeout_ms);
 
 /* Sends offsets (may be NULL) with the consumer group metadata and commits
  * the open transaction; begins one first when offsets are given and none is

@@ -25,7 +25,7 @@ static const struct main_cmd main_cmds[] = {
 	{"eval", cmd_eval, "extract articles and score the events against gold annotations"},
 	{"decode", cmd_decode, "print length-delimited protobuf events as JSON lines"},
 	{"bench", cmd_bench, "measure extraction throughput, and the cost of 1,000 idle rules"},
-	{"run", cmd_run, "run the streaming service: articles from Kafka, events to Kafka (exactly-once)"},
+	{"run", cmd_run, "run the streaming service: articles from Kafka, events to Kafka (exactly-once by default)"},
 	{"consume", cmd_consume, "read a topic (read_committed) as JSON lines: events decoded, or raw with headers"},
 	{NULL, NULL, NULL},
 };
