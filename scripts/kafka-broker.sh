@@ -36,6 +36,9 @@ Commands:
                         created if missing and must not hold a running broker.
   stop [--dir DIR]      SIGTERM the broker, wait up to \$KAFKA_STOP_TIMEOUT s
                         (default 30), then SIGKILL. Leaves DIR in place.
+  restart [--dir DIR]   Start the stopped broker of DIR again on the same ports
+                        and data (no formatting: topics, offsets and
+                        transactions are kept); waits and prints like start.
   status [--dir DIR]    Say whether the broker is running; exit 0 if it is.
   topics [--dir DIR] create NAME [PARTITIONS]
                         Create a topic (replication factor 1, default 1 partition).
@@ -249,7 +252,7 @@ tool() {
 # Starts the broker once with fresh ports; returns 0 when it is ready, 2 when
 # it lost a port race (the caller retries), and exits on other failures.
 start_once() {
-  local port cport cid pid waited
+  local port cport cid
   read -r port cport <<<"$(free_ports)"
   write_properties "$port" "$cport"
   rm -rf "$DIR/data"
@@ -259,8 +262,15 @@ start_once() {
     cat "$DIR/format.log" >&2
     die "formatting the storage in $DIR/data failed; see $DIR/format.log"
   fi
-
   : >"$DIR/broker.log"
+  launch "$port" "$cport"
+}
+
+# Launches the broker of DIR/server.properties on its formatted DIR/data and
+# waits until it is ready; returns 0 then, 2 when a port was taken (the log
+# says "Address already in use"), and exits on other failures.
+launch() {
+  local port="$1" cport="$2" pid waited
   # A session of its own, so the broker outlives this script and a Ctrl-C
   # meant for the caller; `stop` ends it.
   # shellcheck disable=SC2086
@@ -360,6 +370,26 @@ cmd_stop() {
   say "stopped broker (pid $KAFKA_PID) in $((SECONDS - t0)) s"
 }
 
+# Starts the broker of DIR again after `stop` (or a crash): same ports, same
+# data, no formatting, so topics, committed offsets and transactions survive.
+cmd_restart() {
+  parse_dir "$@"
+  [ ${#ARGS[@]} -eq 0 ] || die "restart: unexpected argument: ${ARGS[0]}"
+  need_java
+  load_env
+  ! is_broker "$KAFKA_PID" ||
+    die "a broker already runs in $DIR (pid $KAFKA_PID); stop it first"
+  [ -f "$DIR/server.properties" ] && [ -d "$DIR/data" ] ||
+    die "no formatted broker in $DIR to restart (run: scripts/kafka-broker.sh start --dir $DIR)"
+  local port="${KAFKA_BOOTSTRAP##*:}" cport="${KAFKA_CONTROLLER##*:}" rc=0
+  [ -f "$KAFKA_LIB/.complete" ] || KAFKA_LIB="$(resolve)"
+  write_log4j
+  echo "--- restart $(date -u +%FT%TZ)" >>"$DIR/broker.log"
+  launch "$port" "$cport" || rc=$?
+  [ $rc -ne 2 ] || die "port $port or $cport is taken; cannot restart the broker of $DIR on them"
+  return $rc
+}
+
 cmd_status() {
   parse_dir "$@"
   load_env
@@ -451,6 +481,7 @@ cmd_consume() {
 case "${1:-}" in
   start) shift; cmd_start "$@" ;;
   stop) shift; cmd_stop "$@" ;;
+  restart) shift; cmd_restart "$@" ;;
   status) shift; cmd_status "$@" ;;
   topics) shift; cmd_topics "$@" ;;
   produce) shift; cmd_produce "$@" ;;
