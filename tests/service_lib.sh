@@ -234,7 +234,7 @@ PY
 # is implemented, i.e. the binary does not refuse the mode at startup (it is
 # checked before any broker is contacted; the probe runs 3 s at most).
 svc_at_least_once() {
-	(timeout -s KILL 3 "$evx" run --brokers 127.0.0.1:9 --http '' --rules "$rules" \
+	(timeout --foreground -s KILL 3 "$evx" run --brokers 127.0.0.1:9 --http '' --rules "$rules" \
 		--delivery at-least-once --watch-rules false >/dev/null 2>"$dir/alo-probe.err") \
 		2>/dev/null || true
 	! grep -q 'not implemented' "$dir/alo-probe.err"

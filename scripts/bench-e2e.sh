@@ -1,0 +1,219 @@
+#!/usr/bin/env bash
+# End-to-end benchmark of `evextract run` through a real local broker
+# (scripts/kafka-broker.sh); not part of CTest (it takes minutes).
+#
+#  1. Throughput: N articles (BENCH_ARTICLES, default 50000; the seeds and
+#     tests/corpus/articles.jsonl replicated with distinct ids) are produced
+#     first; then the service is started and timed until all expected events
+#     are visible read_committed (a reader started with the service waits for
+#     them). Articles/s for exactly-once, and for at-least-once when the
+#     binary implements it. Peak RSS (VmHWM) of the service at the end.
+#  2. Latency: a fresh topic gets articles at a fixed rate, half the
+#     exactly-once throughput, for BENCH_LAT_S seconds (default 20); each
+#     article id carries its send time ("ID~L<seq>@<unix seconds>"), a
+#     read_committed reader stamps each event as it arrives, and the
+#     article-to-event latency is reported as p50/p99 (with the service's own
+#     evextract_processing_seconds histogram next to it).
+#  3. Peak RSS at BENCH_BIG articles (default 250000; 0 skips): the same as 1
+#     on a topic of that size.
+#
+# Prints a summary, then one machine-readable line:
+#   BENCH_E2E {"articles": N, "eo_articles_per_s": ..., ...}
+#
+# Usage: scripts/bench-e2e.sh [EVEXTRACT]  (default build/evextract);
+# EVX_SHARED names the shared folder; BENCH_WORKERS the service's workers
+# (default: its own default).
+set -euo pipefail
+NAME=bench-e2e
+src="$(cd "$(dirname "$0")/.." && pwd)"
+# shellcheck source=tests/service_lib.sh
+. "$src/tests/service_lib.sh"
+svc_init "$src" "${1:-$src/build/evextract}"
+n="${BENCH_ARTICLES:-50000}"
+lat_s="${BENCH_LAT_S:-20}"
+big="${BENCH_BIG:-250000}"
+workers=()
+[ -z "${BENCH_WORKERS:-}" ] || workers=(--workers "$BENCH_WORKERS")
+command -v curl >/dev/null || fail "curl is needed for /metrics"
+command -v stdbuf >/dev/null || fail "stdbuf (coreutils) is needed"
+
+# Events per base article, from the offline extraction of copy 0 of each, so
+# the expected count of any replicated file is known without extracting it.
+svc_gen_articles 31 "$dir/base.jsonl"
+"$evx" extract --rules "$rules" -q "$dir/base.jsonl" >"$dir/base-events.jsonl"
+# expected N: events that the first N generated articles give.
+expected() {
+	python3 - "$1" "$dir/base.jsonl" "$dir/base-events.jsonl" <<'PY'
+import collections, json, sys
+n = int(sys.argv[1])
+base = [json.loads(l)["id"] for l in open(sys.argv[2])]
+per = collections.Counter(json.loads(l)["article_id"] for l in open(sys.argv[3]))
+nb = len(base)
+print(sum(per[base[i]] * (n // nb + (1 if i < n % nb else 0)) for i in range(nb)))
+PY
+}
+[ "$(wc -l <"$dir/base.jsonl")" -eq 31 ] || fail "the base corpus is not 31 articles any more; fix expected()"
+
+svc_broker_start
+hwm() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/${SVC_PID[$1]}/status"; }
+
+# throughput LABEL ARTICLES_TOPIC EVENTS_TOPIC WANT MODE: one run from the
+# start of the service until WANT events are committed on EVENTS_TOPIC; sets
+# TP_S (seconds) and TP_RSS (VmHWM in kB, read just before SIGTERM).
+throughput() {
+	local label="$1" at="$2" et="$3" want="$4" mode="$5" t1 t2 rss
+	t1=$(date +%s.%N)
+	svc_start "$label" --group-id "bench-$label-$$" --transactional-id "bench-$label-$$" \
+		--articles-topic "$at" --events-topic "$et" --delivery "$mode" "${workers[@]}"
+	"$evx" consume "$et" --brokers "$KAFKA_BOOTSTRAP" --max "$want" --timeout-ms 1800000 \
+		>/dev/null 2>"$dir/wait.$label.err" ||
+		fail "$label: not all $want events within 30 min: $(tail -n 1 "$dir/wait.$label.err")"
+	t2=$(date +%s.%N)
+	svc_alive "$label"
+	rss=$(hwm "$label")
+	svc_term "$label" 15
+	TP_S=$(python3 -c "print('%.2f' % ($t2 - $t1))")
+	TP_RSS=$rss
+}
+
+# 1. Throughput at N articles.
+svc_gen_articles "$n" "$dir/articles.jsonl"
+want=$(expected "$n")
+t=$SECONDS
+svc_produce "$dir/articles.jsonl"
+say "$n articles produced in $((SECONDS - t)) s; $want events expected"
+throughput eo articles events "$want" exactly-once
+eo_s=$TP_S eo_rss=$TP_RSS
+eo_rate=$(python3 -c "print(round($n / $eo_s))")
+say "exactly-once: $n articles -> $want events in $eo_s s: $eo_rate articles/s; VmHWM $eo_rss kB"
+alo_rate=null alo_s=null
+if svc_at_least_once; then
+	bash "$broker" topics --dir "$dir/broker" create events.alo 3 >/dev/null
+	throughput alo articles events.alo "$want" at-least-once
+	alo_s=$TP_S
+	alo_rate=$(python3 -c "print(round($n / $alo_s))")
+	say "at-least-once: $n articles in $alo_s s: $alo_rate articles/s"
+else
+	say "at-least-once is not implemented by this binary; skipped"
+fi
+
+# 2. Latency at half the exactly-once rate.
+rate=$(( (eo_rate + 1) / 2 ))
+nlat=$((rate * lat_s))
+bash "$broker" topics --dir "$dir/broker" create articles.lat 3 >/dev/null
+bash "$broker" topics --dir "$dir/broker" create events.lat 3 >/dev/null
+wantlat=$(expected "$nlat")
+svc_start lat --group-id "bench-lat-$$" --transactional-id "bench-lat-$$" \
+	--articles-topic articles.lat --events-topic events.lat "${workers[@]}"
+for _ in $(seq 1 150); do
+	[ "$(grep -c 'msg="partition assigned"' "${SVC_LOG[lat]}" || true)" -ge 3 ] && break
+	svc_alive lat
+	sleep 0.2
+done
+# The reader stamps each event line with its arrival time.
+stdbuf -oL "$evx" consume events.lat --brokers "$KAFKA_BOOTSTRAP" --events --max "$wantlat" \
+	--timeout-ms $(((lat_s + 120) * 1000)) 2>"$dir/lat-reader.err" |
+	python3 -c '
+import json, sys, time
+out = open(sys.argv[1], "w")
+for line in sys.stdin:
+    now = time.time()
+    aid = json.loads(line)["article_id"]
+    out.write("%s %.6f\n" % (aid, now))
+    out.flush()
+' "$dir/lat-stamps.txt" &
+SVC_LAT_PID=$!
+sleep 5    # the reader joins its group before the first article is sent
+say "latency run: $nlat articles at $rate/s for $lat_s s ($wantlat events expected)"
+python3 - "$dir/base.jsonl" "$nlat" "$rate" <<'PY' |
+import json, sys, time
+base = [json.loads(l) for l in open(sys.argv[1])]
+n, rate = int(sys.argv[2]), float(sys.argv[3])
+t0 = time.time()
+for i in range(n):
+    due = t0 + i / rate
+    d = due - time.time()
+    if d > 0:
+        time.sleep(d)
+    a = dict(base[i % len(base)])
+    a["id"] = "%s~L%d@%.6f" % (a["id"].split("~")[0], i, time.time())
+    sys.stdout.write(json.dumps(a, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+PY
+	bash "$broker" produce --dir "$dir/broker" articles.lat --producer-property linger.ms=0
+lat_rc=0
+wait "$SVC_LAT_PID" || lat_rc=$?
+SVC_LAT_PID=""
+svc_alive lat
+metrics_port="$(svc_port lat)"
+curl -fsS "http://127.0.0.1:$metrics_port/metrics" >"$dir/lat-metrics.txt" || true
+svc_term lat 15
+read -r lat_n lat_p50 lat_p99 lat_max proc_p50 proc_p99 <<<"$(python3 - "$dir/lat-stamps.txt" "$dir/lat-metrics.txt" <<'PY'
+import re, sys
+lat = []
+for line in open(sys.argv[1]):
+    aid, now = line.split()
+    sent = float(aid.rsplit("@", 1)[1])
+    lat.append((float(now) - sent) * 1000.0)
+lat.sort()
+def pct(v, p):
+    return v[min(len(v) - 1, int(p * len(v)))] if v else float("nan")
+# Histogram quantiles, linear inside the bucket (Prometheus style).
+b = []
+for line in open(sys.argv[2]):
+    m = re.match(r'evextract_processing_seconds_bucket\{.*le="([^"]+)".*\}\s+(\S+)', line)
+    if m:
+        b.append((float("inf") if m.group(1) == "+Inf" else float(m.group(1)), float(m.group(2))))
+def hq(q):
+    if not b or b[-1][1] == 0:
+        return float("nan")
+    b.sort()
+    rank, lo, prev = q * b[-1][1], 0.0, 0.0
+    for le, c in b:
+        if c >= rank:
+            if le == float("inf"):
+                return lo * 1000
+            return (lo + (le - lo) * ((rank - prev) / (c - prev) if c > prev else 1)) * 1000
+        lo, prev = le, c
+    return float("nan")
+print(len(lat), "%.1f" % pct(lat, 0.5), "%.1f" % pct(lat, 0.99), "%.1f" % (lat[-1] if lat else float("nan")),
+      "%.1f" % hq(0.5), "%.1f" % hq(0.99))
+PY
+)"
+[ "$lat_rc" -eq 0 ] || say "WARNING: the latency reader saw $lat_n of $wantlat events ($(tail -n 1 "$dir/lat-reader.err"))"
+say "latency at $rate articles/s: $lat_n events; article-to-event p50 $lat_p50 ms, p99 $lat_p99 ms, max $lat_max ms; service processing (histogram) p50 $proc_p50 ms, p99 $proc_p99 ms"
+
+# 3. Peak RSS at BENCH_BIG articles.
+big_s=null big_rss=null big_rate=null
+if [ "$big" -gt 0 ]; then
+	bash "$broker" topics --dir "$dir/broker" create articles.big 3 >/dev/null
+	bash "$broker" topics --dir "$dir/broker" create events.big 3 >/dev/null
+	svc_gen_articles "$big" "$dir/big.jsonl"
+	wantbig=$(expected "$big")
+	t=$SECONDS
+	bash "$broker" produce --dir "$dir/broker" articles.big \
+		--producer-property linger.ms=20 --producer-property batch.size=262144 <"$dir/big.jsonl"
+	rm -f "$dir/big.jsonl"
+	say "$big articles produced in $((SECONDS - t)) s; $wantbig events expected"
+	throughput big articles.big events.big "$wantbig" exactly-once
+	big_s=$TP_S big_rss=$TP_RSS
+	big_rate=$(python3 -c "print(round($big / $big_s))")
+	say "exactly-once: $big articles in $big_s s: $big_rate articles/s; VmHWM $big_rss kB"
+fi
+
+echo "=== bench-e2e summary ($(nproc) cores, $(uname -r)) ==="
+printf '  %-34s %s\n' "articles (throughput run)" "$n ($want events)" \
+	"exactly-once" "$eo_rate articles/s ($eo_s s)" \
+	"at-least-once" "$([ "$alo_rate" = null ] && echo "not implemented" || echo "$alo_rate articles/s ($alo_s s)")" \
+	"latency run" "$rate articles/s for $lat_s s, $lat_n events" \
+	"article-to-event p50 / p99 / max" "$lat_p50 / $lat_p99 / $lat_max ms" \
+	"processing histogram p50 / p99" "$proc_p50 / $proc_p99 ms" \
+	"peak RSS at $n articles" "$eo_rss kB" \
+	"peak RSS at BENCH_BIG=$big articles" "$([ "$big_rss" = null ] && echo skipped || echo "$big_rss kB ($big_rate articles/s)")"
+nan2null() { case "$1" in nan|"") echo null ;; *) echo "$1" ;; esac; }
+echo "BENCH_E2E {\"articles\": $n, \"events\": $want, \"eo_seconds\": $eo_s, \"eo_articles_per_s\": $eo_rate," \
+	"\"alo_seconds\": $alo_s, \"alo_articles_per_s\": $alo_rate, \"lat_rate\": $rate, \"lat_events\": $lat_n," \
+	"\"lat_p50_ms\": $(nan2null "$lat_p50"), \"lat_p99_ms\": $(nan2null "$lat_p99"), \"lat_max_ms\": $(nan2null "$lat_max")," \
+	"\"proc_p50_ms\": $(nan2null "$proc_p50"), \"proc_p99_ms\": $(nan2null "$proc_p99")," \
+	"\"rss_kb_at_articles\": $eo_rss, \"big_articles\": $big, \"big_seconds\": $big_s," \
+	"\"big_articles_per_s\": $big_rate, \"rss_kb_at_big\": $big_rss}"
