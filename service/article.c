@@ -193,6 +193,19 @@ static int art_only_space(const char *p, const char *end)
 	return 1;
 }
 
+/* The size limit both decoders apply (0: EVX_MAX_ARTICLE_BYTES). */
+static int art_check_size(size_t len, size_t max_bytes, char *errstr,
+			  size_t errstr_size)
+{
+	if (max_bytes == 0)
+		max_bytes = EVX_MAX_ARTICLE_BYTES;
+	if (len <= max_bytes)
+		return ARTICLE_OK;
+	art_err(errstr, errstr_size, "article is %zu bytes, over the limit of %zu",
+		len, max_bytes);
+	return ARTICLE_ERR_SIZE;
+}
+
 /* Copies s (len bytes) into the arena after checking its UTF-8; the JSON
  * path has checked the raw text already, so this catches only what an
  * escape could produce. */
@@ -247,14 +260,8 @@ int article_decode_json(const char *buf, size_t len, size_t max_bytes,
 	int rc;
 
 	memset(a, 0, sizeof(*a));
-	if (max_bytes == 0)
-		max_bytes = EVX_MAX_ARTICLE_BYTES;
-	if (len > max_bytes) {
-		art_err(errstr, errstr_size, "article is %zu bytes, over the limit of %zu",
-			len, max_bytes);
-		rc = ARTICLE_ERR_SIZE;
+	if ((rc = art_check_size(len, max_bytes, errstr, errstr_size)) != ARTICLE_OK)
 		goto out;
-	}
 	bad = article_utf8_check(buf, len);
 	if (bad >= 0) {
 		art_err(errstr, errstr_size, "invalid UTF-8 at byte %ld", bad);
@@ -427,14 +434,8 @@ int article_decode_pb(const uint8_t *buf, size_t len, size_t max_bytes,
 	int rc, nulf;
 
 	memset(a, 0, sizeof(*a));
-	if (max_bytes == 0)
-		max_bytes = EVX_MAX_ARTICLE_BYTES;
-	if (len > max_bytes) {
-		art_err(errstr, errstr_size, "article is %zu bytes, over the limit of %zu",
-			len, max_bytes);
-		rc = ARTICLE_ERR_SIZE;
+	if ((rc = art_check_size(len, max_bytes, errstr, errstr_size)) != ARTICLE_OK)
 		goto out;
-	}
 	msg = evextract__v1__article__unpack(NULL, len, buf);
 	if (!msg) {
 		art_err(errstr, errstr_size, "not a valid protobuf Article");

@@ -2234,6 +2234,25 @@ void ruleset_scratch_destroy(struct ruleset_scratch *sc)
 	free(sc);
 }
 
+/* Makes room for one more element after n in the growing array *p of *cap
+ * elements (doubling, from 256). Returns 0, or -1 when out of memory (the
+ * array is left as it was). Scan callbacks append with it. */
+static int rs_room(void **p, size_t *cap, size_t n, size_t elem)
+{
+	size_t ncap;
+	void *grown;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 256;
+	grown = realloc(*p, ncap * elem);
+	if (!grown)
+		return -1;
+	*p = grown;
+	*cap = ncap;
+	return 0;
+}
+
 /* Called by hs_scan on the matching thread for each factor set found
  * (once per set and scan: the database is SINGLEMATCH). */
 static int rs_on_factor(unsigned int id, unsigned long long from,
@@ -2242,19 +2261,11 @@ static int rs_on_factor(unsigned int id, unsigned long long from,
 	struct ruleset_scratch *sc = ctx;
 
 	sc->fbits[id / 64] |= 1ULL << (id % 64);
-	if (sc->nfm == sc->cap_fm) {
-		size_t cap = sc->cap_fm ? sc->cap_fm * 2 : 256;
-		struct rs_fm *grown = realloc(sc->fm, cap * sizeof(*grown));
-
-		if (!grown) {
-			/* Without the match list every sentence takes the
-			 * article's candidates: slower, never wrong. */
-			sc->fm_oom = 1;
-			return 0;
-		}
-		sc->fm = grown;
-		sc->cap_fm = cap;
-	}
+	/* Without the match list every sentence takes the article's
+	 * candidates: slower, never wrong. */
+	if (!sc->fm_oom && rs_room((void **)&sc->fm, &sc->cap_fm, sc->nfm,
+				   sizeof(*sc->fm)) < 0)
+		sc->fm_oom = 1;
 	if (!sc->fm_oom)
 		sc->fm[sc->nfm++] = (struct rs_fm){id, (uint32_t)to};
 	return 0;
@@ -2304,16 +2315,10 @@ static int rs_on_literal(unsigned int id, unsigned long long from,
 	struct ruleset_scratch *sc = ctx;
 	const struct rs_priv *pv = sc->pv;
 
-	if (sc->nocc == sc->cap_occ) {
-		size_t cap = sc->cap_occ ? sc->cap_occ * 2 : 256;
-		struct rs_occ *grown = realloc(sc->occ, cap * sizeof(*grown));
-
-		if (!grown) {
-			sc->occ_oom = 1;
-			return 1;
-		}
-		sc->occ = grown;
-		sc->cap_occ = cap;
+	if (rs_room((void **)&sc->occ, &sc->cap_occ, sc->nocc,
+		    sizeof(*sc->occ)) < 0) {
+		sc->occ_oom = 1;
+		return 1;
 	}
 	sc->occ[sc->nocc++] = (struct rs_occ){
 		(uint32_t)(to - pv->lit_len[id]), (uint32_t)to, pv->lit_list[id]};
