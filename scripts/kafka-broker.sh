@@ -256,7 +256,13 @@ start_once() {
   read -r port cport <<<"$(free_ports)"
   write_properties "$port" "$cport"
   rm -rf "$DIR/data"
-  cid="$(head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
+  # A Kafka cluster id is 16 random bytes in URL-safe base64. One id in 64
+  # starts with "-", which the tool's argument parser takes for an option, so
+  # draw again until it does not.
+  cid="-"
+  while [[ "$cid" == -* ]]; do
+    cid="$(head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
+  done
   if ! tool kafka.tools.StorageTool format -t "$cid" -c "$DIR/server.properties" \
         >"$DIR/format.log" 2>&1; then
     cat "$DIR/format.log" >&2
