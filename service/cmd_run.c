@@ -40,6 +40,8 @@
 #include "http.h"
 #include "kafka_in.h"
 #include "kafka_out.h"
+#include "kafka_probe.h"
+#include "limits.h"
 #include "log.h"
 #include "metrics.h"
 #include "pipeline.h"
@@ -661,6 +663,7 @@ static int run_start(struct run *r)
 	char err[512];
 	struct ruleset *rs;
 	struct timeval tick;
+	int rc;
 
 	r->alo = r->cfg.delivery == CONFIG_AT_LEAST_ONCE;
 	r->rules_path = cmd_rules_path(r->cfg.rules);
@@ -692,6 +695,19 @@ static int run_start(struct run *r)
 			       EV_READ | EV_PERSIST, run_on_done, r);
 	if (!r->ev_done || event_add(r->ev_done, NULL) < 0)
 		return 1;
+	/* The brokers must answer with our security settings first: a wrong
+	 * password or certificate stops start-up here instead of leaving the
+	 * clients retrying for ever (kafka_probe.c). */
+	rc = kafka_probe(&r->cfg, EVX_KAFKA_STARTUP_TIMEOUT_MS, err,
+			 sizeof(err));
+	if (rc != 0) {
+		LOG(LOG_ERROR, "msg=\"cannot start: %s\" brokers=%s err=\"%s\"",
+		    rc == KAFKA_PROBE_AUTH ? "Kafka authentication failed"
+					   : "Kafka brokers not usable",
+		    r->cfg.brokers, err);
+		return rc == KAFKA_PROBE_AUTH || strncmp(err, "kafka.", 6) == 0
+			       ? CMD_EXIT_USAGE : 1;
+	}
 	/* The producer first: init_transactions fences an older instance with
 	 * the same transactional.id before this one consumes anything. */
 	r->kout = kafka_out_new(&r->cfg, RUN_TXN_TIMEOUT_MS, err, sizeof(err));

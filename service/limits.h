@@ -77,4 +77,28 @@
 #define EVX_MAX_DIAGNOSTICS 200
 #endif
 
+/* How long `evextract run` waits at start-up for the brokers to answer (with
+ * the configured security settings) before it gives up, in ms. A refused
+ * login or a failed TLS handshake ends the wait at once. */
+#ifndef EVX_KAFKA_STARTUP_TIMEOUT_MS
+#define EVX_KAFKA_STARTUP_TIMEOUT_MS 30000
+#endif
+
+/* HTTP endpoint: largest request head and body accepted, bytes (larger ones
+ * get an error status and the connection closes); seconds a connection may
+ * sit idle or half-sent before it is closed; most connections open at once
+ * (more are closed as soon as they are accepted). */
+#ifndef EVX_HTTP_MAX_HEADERS_BYTES
+#define EVX_HTTP_MAX_HEADERS_BYTES 8192
+#endif
+#ifndef EVX_HTTP_MAX_BODY_BYTES
+#define EVX_HTTP_MAX_BODY_BYTES 4096
+#endif
+#ifndef EVX_HTTP_TIMEOUT_SECS
+#define EVX_HTTP_TIMEOUT_SECS 10
+#endif
+#ifndef EVX_HTTP_MAX_CONNECTIONS
+#define EVX_HTTP_MAX_CONNECTIONS 64
+#endif
+
 #endif
