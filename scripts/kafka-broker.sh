@@ -34,6 +34,15 @@ Commands:
                         with KAFKA_PID and more, to DIR/broker.env (sourceable).
                         DIR defaults to a new folder from mktemp -d; it is
                         created if missing and must not hold a running broker.
+  start --sasl-ssl PEM [--sasl-user USER:PASSWORD]... [--dir DIR]
+                        The same, plus a SASL_SSL listener on a third port:
+                        TLS with the broker's private key (unencrypted PKCS#8)
+                        and certificate chain from the file PEM, no client
+                        certificates; SASL mechanisms PLAIN and SCRAM-SHA-512,
+                        each --sasl-user known to both (SCRAM users are
+                        written at format time). Prints and writes
+                        KAFKA_SASL_SSL_BOOTSTRAP too; the PLAINTEXT listener
+                        stays, and the tools use it.
   stop [--dir DIR]      SIGTERM the broker, wait up to \$KAFKA_STOP_TIMEOUT s
                         (default 30), then SIGKILL. Leaves DIR in place.
   restart [--dir DIR]   Start the stopped broker of DIR again on the same ports
@@ -120,14 +129,16 @@ resolve() {
   echo "$lib"
 }
 
-# Prints two free TCP ports on 127.0.0.1, holding both while it asks so they
-# differ. A port can still be taken before the broker binds it; start retries.
+# Prints N (default 2) free TCP ports on 127.0.0.1, holding them all while it
+# asks so they differ. A port can still be taken before the broker binds it;
+# start retries.
 free_ports() {
+  local want="${1:-2}"
   if command -v python3 >/dev/null; then
-    python3 - <<'EOF'
-import socket
+    python3 - "$want" <<'EOF'
+import socket, sys
 socks = []
-for _ in range(2):
+for _ in range(int(sys.argv[1])):
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
     socks.append(s)
@@ -138,9 +149,9 @@ EOF
   # Without Python: random ports in a range the kernel does not hand out by
   # default, skipping those that answer a connect.
   local p ports=()
-  while [ ${#ports[@]} -lt 2 ]; do
+  while [ ${#ports[@]} -lt "$want" ]; do
     p=$((20000 + RANDOM % 12000))
-    [ "${ports[0]:-}" = "$p" ] && continue
+    [[ " ${ports[*]} " == *" $p "* ]] && continue
     (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && continue
     ports+=("$p")
   done
@@ -217,17 +228,25 @@ EOF
 }
 
 write_properties() {
-  local port="$1" cport="$2"
+  local port="$1" cport="$2" sport="${3:-}"
+  local listeners="PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport"
+  local advertised="PLAINTEXT://127.0.0.1:$port"
+  local protocols="PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
+  if [ -n "$sport" ]; then
+    listeners="$listeners,SASL_SSL://127.0.0.1:$sport"
+    advertised="$advertised,SASL_SSL://127.0.0.1:$sport"
+    protocols="$protocols,SASL_SSL:SASL_SSL"
+  fi
   cat >"$DIR/server.properties" <<EOF
 # Written by scripts/kafka-broker.sh: a single-node KRaft broker for tests.
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$cport
-listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
-advertised.listeners=PLAINTEXT://127.0.0.1:$port
+listeners=$listeners
+advertised.listeners=$advertised
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=$protocols
 log.dirs=$DIR/data
 num.partitions=1
 offsets.topic.replication.factor=1
@@ -238,6 +257,26 @@ share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
 min.insync.replicas=1
 group.initial.rebalance.delay.ms=0
+EOF
+  [ -n "$sport" ] || return 0
+  # The SASL_SSL listener (start --sasl-ssl): PLAIN and SCRAM-SHA-512 over
+  # TLS, the key and certificate chain from a PEM file copied into DIR, no
+  # client certificates. PLAIN users are listed in its JAAS line; SCRAM
+  # users were written into the metadata at format time. (librdkafka before
+  # 2.6.1 cannot log in to Kafka 4 with SCRAM: its client proof repeats the
+  # nonce, which Kafka 4 rejects. PLAIN works with any version.)
+  local u jaas="org.apache.kafka.common.security.plain.PlainLoginModule required"
+  for u in ${SASL_USERS[@]+"${SASL_USERS[@]}"}; do
+    jaas="$jaas user_${u%%:*}=\"${u#*:}\""
+  done
+  cat >>"$DIR/server.properties" <<EOF
+sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-512
+listener.name.sasl_ssl.sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-512
+listener.name.sasl_ssl.plain.sasl.jaas.config=$jaas;
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.ssl.keystore.type=PEM
+listener.name.sasl_ssl.ssl.keystore.location=$DIR/sasl-ssl-keystore.pem
+listener.name.sasl_ssl.ssl.client.auth=none
 EOF
 }
 
@@ -252,9 +291,13 @@ tool() {
 # Starts the broker once with fresh ports; returns 0 when it is ready, 2 when
 # it lost a port race (the caller retries), and exits on other failures.
 start_once() {
-  local port cport cid
-  read -r port cport <<<"$(free_ports)"
-  write_properties "$port" "$cport"
+  local port cport sport="" cid scram=() u
+  if [ -n "$SASL_PEM" ]; then
+    read -r port cport sport <<<"$(free_ports 3)"
+  else
+    read -r port cport <<<"$(free_ports)"
+  fi
+  write_properties "$port" "$cport" "$sport"
   rm -rf "$DIR/data"
   # A Kafka cluster id is 16 random bytes in URL-safe base64. One id in 64
   # starts with "-", which the tool's argument parser takes for an option, so
@@ -263,20 +306,23 @@ start_once() {
   while [[ "$cid" == -* ]]; do
     cid="$(head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
   done
+  for u in ${SASL_USERS[@]+"${SASL_USERS[@]}"}; do
+    scram+=(--add-scram "SCRAM-SHA-512=[name=${u%%:*},password=${u#*:}]")
+  done
   if ! tool kafka.tools.StorageTool format -t "$cid" -c "$DIR/server.properties" \
-        >"$DIR/format.log" 2>&1; then
+        ${scram[@]+"${scram[@]}"} >"$DIR/format.log" 2>&1; then
     cat "$DIR/format.log" >&2
     die "formatting the storage in $DIR/data failed; see $DIR/format.log"
   fi
   : >"$DIR/broker.log"
-  launch "$port" "$cport"
+  launch "$port" "$cport" "$sport"
 }
 
 # Launches the broker of DIR/server.properties on its formatted DIR/data and
 # waits until it is ready; returns 0 then, 2 when a port was taken (the log
 # says "Address already in use"), and exits on other failures.
 launch() {
-  local port="$1" cport="$2" pid waited
+  local port="$1" cport="$2" sport="${3:-}" pid waited
   # A session of its own, so the broker outlives this script and a Ctrl-C
   # meant for the caller; `stop` ends it.
   # shellcheck disable=SC2086
@@ -292,6 +338,7 @@ launch() {
     echo "KAFKA_PID=$pid"
     echo "KAFKA_DIR=$DIR"
     echo "KAFKA_LIB=$KAFKA_LIB"
+    [ -z "$sport" ] || echo "KAFKA_SASL_SSL_BOOTSTRAP=127.0.0.1:$sport"
   } >"$DIR/broker.env"
   echo "$DIR" >"$CACHE/last-dir"
 
@@ -310,6 +357,7 @@ launch() {
       die "the broker exited during startup; see $DIR/broker.log"
     fi
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null &&
+       { [ -z "$sport" ] || (exec 3<>"/dev/tcp/127.0.0.1/$sport") 2>/dev/null; } &&
        tool org.apache.kafka.tools.TopicCommand --bootstrap-server "127.0.0.1:$port" \
          --list >/dev/null 2>>"$DIR/ready.log"; then
       break
@@ -325,11 +373,30 @@ launch() {
   echo "KAFKA_READY_SECONDS=$((SECONDS - t0))" >>"$DIR/broker.env"
   say "broker ready on 127.0.0.1:$port in $((SECONDS - t0)) s (pid $pid, log $DIR/broker.log)"
   echo "KAFKA_BOOTSTRAP=127.0.0.1:$port"
+  [ -z "$sport" ] || echo "KAFKA_SASL_SSL_BOOTSTRAP=127.0.0.1:$sport"
 }
 
 cmd_start() {
   parse_dir "$@"
-  [ ${#ARGS[@]} -eq 0 ] || die "start: unexpected argument: ${ARGS[0]}"
+  SASL_PEM=""
+  SASL_USERS=()
+  set -- ${ARGS[@]+"${ARGS[@]}"}
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --sasl-ssl) [ $# -ge 2 ] || die "--sasl-ssl needs a PEM file (key and certificates)"
+        SASL_PEM="$2"; shift 2 ;;
+      --sasl-user) [ $# -ge 2 ] && [[ "$2" =~ ^[A-Za-z0-9._-]+:[A-Za-z0-9._@%+=-]+$ ]] ||
+          die "--sasl-user needs USER:PASSWORD (letters, digits and ._- in the name; also @%+= in the password)"
+        SASL_USERS+=("$2"); shift 2 ;;
+      *) die "start: unexpected argument: $1" ;;
+    esac
+  done
+  [ ${#SASL_USERS[@]} -eq 0 ] || [ -n "$SASL_PEM" ] || die "--sasl-user needs --sasl-ssl"
+  if [ -n "$SASL_PEM" ]; then
+    [ -r "$SASL_PEM" ] || die "cannot read $SASL_PEM"
+    grep -q 'PRIVATE KEY' "$SASL_PEM" && grep -q 'CERTIFICATE' "$SASL_PEM" ||
+      die "$SASL_PEM must hold the broker's private key and certificate chain (PEM)"
+  fi
   need_java
   if [ -z "$DIR" ]; then
     DIR="$(mktemp -d "${TMPDIR:-/tmp}/evx-kafka.XXXXXX")"
@@ -345,6 +412,10 @@ cmd_start() {
   fi
   KAFKA_LIB="$(resolve)"
   write_log4j
+  if [ -n "$SASL_PEM" ]; then
+    cp "$SASL_PEM" "$DIR/sasl-ssl-keystore.pem"
+    chmod 600 "$DIR/sasl-ssl-keystore.pem"
+  fi
   local try rc
   for try in 1 2 3; do
     rc=0
@@ -379,6 +450,7 @@ cmd_stop() {
 # Starts the broker of DIR again after `stop` (or a crash): same ports, same
 # data, no formatting, so topics, committed offsets and transactions survive.
 cmd_restart() {
+  unset KAFKA_SASL_SSL_BOOTSTRAP
   parse_dir "$@"
   [ ${#ARGS[@]} -eq 0 ] || die "restart: unexpected argument: ${ARGS[0]}"
   need_java
@@ -387,11 +459,12 @@ cmd_restart() {
     die "a broker already runs in $DIR (pid $KAFKA_PID); stop it first"
   [ -f "$DIR/server.properties" ] && [ -d "$DIR/data" ] ||
     die "no formatted broker in $DIR to restart (run: scripts/kafka-broker.sh start --dir $DIR)"
-  local port="${KAFKA_BOOTSTRAP##*:}" cport="${KAFKA_CONTROLLER##*:}" rc=0
+  local port="${KAFKA_BOOTSTRAP##*:}" cport="${KAFKA_CONTROLLER##*:}" rc=0 sport=""
+  [ -z "${KAFKA_SASL_SSL_BOOTSTRAP:-}" ] || sport="${KAFKA_SASL_SSL_BOOTSTRAP##*:}"
   [ -f "$KAFKA_LIB/.complete" ] || KAFKA_LIB="$(resolve)"
   write_log4j
   echo "--- restart $(date -u +%FT%TZ)" >>"$DIR/broker.log"
-  launch "$port" "$cport" || rc=$?
+  launch "$port" "$cport" "$sport" || rc=$?
   [ $rc -ne 2 ] || die "port $port or $cport is taken; cannot restart the broker of $DIR on them"
   return $rc
 }
