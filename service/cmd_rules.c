@@ -4,7 +4,10 @@
  *
  * Both load the specs (rulepack_load) and compile them (ruleset_build),
  * printing every diagnostic, warnings included, on stderr; any error means
- * exit 2. `check` then prints a one-line inventory of the pack; `test` runs
+ * exit 2. `check` then looks for patterns at risk of runaway backtracking
+ * and event rules without a no_match example (patlint.c), printing those as
+ * warnings too (they do not change the exit status), and prints a one-line
+ * inventory of the pack; `test` runs
  * every rule's examples with the engine's example runner (rulestest.c, the
  * same code the service runs before swapping in a reloaded pack) and exits
  * 1 when an example fails. PATH defaults to the usual rule pack resolution
@@ -16,6 +19,7 @@
 
 #include "cmd.h"
 #include "diag.h"
+#include "patlint.h"
 #include "rulepack.h"
 #include "rulestest.h"
 
@@ -87,14 +91,20 @@ static int rules_check(int argc, char **argv)
 	struct rules_opts o;
 	struct rulepack *rp;
 	struct ruleset *rs;
+	struct diag d = {0};
 	const char *path;
+	size_t nlint;
 	int nargs, rc;
 
 	if (cmd_parse(rules_check_table, &o, argc, argv, &nargs, "rules check",
 		      "evextract rules check [options] [PATH]",
 		      "Loads and compiles the rule pack at PATH (a YAML file or a "
 		      "directory; default: the usual\nrule pack), prints every "
-		      "warning and error, and a summary. Exit 2 on any error.",
+		      "warning and error, and a summary. Exit 2 on any error.\n"
+		      "Also warns (exit status unchanged) about patterns at risk "
+		      "of runaway backtracking\n(nested or adjacent unbounded "
+		      "repeats, unbounded wildcards between alternations)\nand "
+		      "about event rules without a no_match example.",
 		      &rc))
 		return rc;
 	if (nargs > 1)
@@ -102,9 +112,16 @@ static int rules_check(int argc, char **argv)
 	path = cmd_rules_path(nargs ? argv[1] : NULL);
 	if (rules_load(path, &rp, &rs) != 0)
 		return CMD_EXIT_USAGE;
+	nlint = patlint_pack(rp, &d);
+	diag_print(&d, stderr);
+	diag_clear(&d);
 	if (!o.quiet) {
 		rules_inventory(path, rp, stdout);
-		fprintf(stdout, ": ok\n");
+		if (nlint)
+			fprintf(stdout, ": ok, %zu lint warning%s\n", nlint,
+				nlint == 1 ? "" : "s");
+		else
+			fprintf(stdout, ": ok\n");
 	}
 	ruleset_destroy(rs);
 	rulepack_destroy(rp);

@@ -63,6 +63,28 @@ rules_three_errors)
   n=$(grep -cE '^[^ ]+\.ya?ml:[0-9]+: ' "$tmp/err")
   [ "$n" -eq 3 ] || { cat "$tmp/err"; fail "$n file:line errors, want 3"; }
   ;;
+rules_risky_warnings)
+  # Warnings, not errors: exit 0, each with file:line and the rule id.
+  "$bin" rules check "$src/tests/packs/risky" >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  [ $rc -eq 0 ] || { cat "$tmp/err"; fail "exit code $rc, want 0"; }
+  for want in \
+      'pack.yaml:28: warning: rule "risky.nested": pattern: nested quantifier' \
+      'pack.yaml:36: warning: rule "risky.adjacent": pattern: adjacent unbounded repeats' \
+      'pack.yaml:44: warning: rule "risky.wildcard": pattern: unbounded wildcard' \
+      'pack.yaml:52: warning: rule "risky.macro": pattern: nested quantifier' \
+      'pack.yaml:61: warning: rule "risky.exclusion": exclude[1]: adjacent unbounded repeats' \
+      'pack.yaml:66: warning: rule "risky.untested": no no_match example'; do
+    grep -qF "$want" "$tmp/err" || { cat "$tmp/err"; fail "no warning: $want"; }
+  done
+  n=$(grep -c ': warning: ' "$tmp/err")
+  [ "$n" -eq 6 ] || { cat "$tmp/err"; fail "$n warnings, want 6"; }
+  grep -q ': ok, 6 lint warnings$' "$tmp/out" || { cat "$tmp/out"; fail "no summary with 6 lint warnings"; }
+  # The core pack has no pattern at risk.
+  "$bin" rules check "$rules" >"$tmp/out" 2>"$tmp/err" || { cat "$tmp/err"; fail "rules check of the core pack failed"; }
+  grep -E ': warning: .*(nested quantifier|adjacent unbounded|unbounded wildcard)' "$tmp/err" &&
+    fail "the core pack has patterns at risk"
+  ;;
 malformed_line)
   f=$src/tests/corpus/malformed.jsonl
   "$bin" extract --rules "$rules" "$f" >"$tmp/out" 2>"$tmp/err"

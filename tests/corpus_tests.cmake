@@ -3,6 +3,7 @@
 set(EVX_CLI_TESTS
   rules_test_core
   rules_three_errors
+  rules_risky_warnings
   malformed_line
   seeds_golden
   seeds_eval
