@@ -12,6 +12,18 @@
  * transaction rewinds the consumer to the committed offsets and makes the
  * work in flight stale (kafka_in epochs), so nothing is lost or doubled.
  *
+ * The loop never waits for the transaction coordinator: commits and aborts
+ * run on kafka_out's transaction thread (kafka_out_commit_async,
+ * kafka_out_abort_async). While one runs, finished jobs are held in the
+ * pipeline (the completion event is switched off; backpressure pauses the
+ * consumer when the workers' queues fill) and the producer is left alone;
+ * the thread's wake-up (run_on_txn) takes the result, marks the offsets
+ * committed or rewinds, and lets the held jobs through. A broker outage thus
+ * delays the service without freezing its loop (HTTP, signals, heartbeats
+ * of the rebalance protocol keep being served). Only shutdown waits for an
+ * operation, bounded by shutdown_timeout_ms, and the revoke callback, bounded
+ * by RUN_REVOKE_WAIT_MS (a lost assignment does not wait at all).
+ *
  * At-least-once (delivery=at-least-once) has no transaction: each finished
  * article waits in a FIFO (run_alo) until the delivery reports of all its
  * messages came back; the watermark moves over the delivered prefix and
@@ -60,6 +72,12 @@ extern char **environ;
 #define RUN_TXN_TIMEOUT_MS 30000
 #endif
 
+/* How long the revoke callback waits for a commit of the partitions being
+ * revoked (the next owner should see their offsets), ms. */
+#ifndef RUN_REVOKE_WAIT_MS
+#define RUN_REVOKE_WAIT_MS 10000
+#endif
+
 /* At-least-once: a finished article whose messages are not all delivered
  * yet. Kept in completion order, which is offset order per partition, so
  * the offsets move only over a delivered prefix. */
@@ -86,6 +104,7 @@ struct run {
 	struct pipeline_gen *gen;
 	struct event *ev_sig[3];
 	struct event *ev_done;
+	struct event *ev_txn;      /* the transaction thread's wake-up */
 	struct event *ev_tick;
 	struct event *ev_deadline;
 	struct event *ev_watch;
@@ -149,44 +168,128 @@ static void run_pack_info(struct run *r, const struct pipeline_gen *gen, double 
 
 static void run_stop(struct run *r, int exit_code, const char *why);
 static void run_finish(struct run *r);
+static void run_finish_txn(struct run *r);
 
 /* A transactional failure: abort was done (rewind the input), or fatal. */
 static void run_txn_failed(struct run *r, int rc)
 {
 	if (rc == KAFKA_OUT_FATAL) {
-		run_stop(r, 1, "fatal producer error");
+		run_stop(r, 1, "fatal producer error (see the errors above)");
 		return;
 	}
 	metrics_add(r->m, "evextract_transactions_aborted_total", NULL, 1);
 	r->txn_articles = 0;
-	if (kafka_in_rewind(r->kin) < 0)
-		run_stop(r, 1, "cannot rewind the consumer after an abort");
+	/* Partitions that stay go back to their committed offsets; those
+	 * leaving are skipped; a seek that fails is retried by kafka_in. */
+	kafka_in_rewind(r->kin);
 }
 
-/* Commits the open transaction with the watermarks. Returns 0 or -1. */
+/* Finished jobs wait in the pipeline while a transactional operation runs
+ * (nothing may be produced meanwhile), and go on when it ends. */
+static void run_hold(struct run *r)
+{
+	event_del(r->ev_done);
+}
+
+static void run_release(struct run *r)
+{
+	if (r->finished)
+		return;
+	event_add(r->ev_done, NULL);
+	event_active(r->ev_done, EV_READ, 0);
+}
+
+/* The end of a transactional operation: rc is 0 (committed),
+ * KAFKA_OUT_ABORTED (rewind) or KAFKA_OUT_FATAL. */
+static void run_txn_settle(struct run *r, int rc)
+{
+	if (rc == 0) {
+		kafka_in_committed(r->kin);
+		metrics_add(r->m, "evextract_transactions_committed_total", NULL, 1);
+		LOG(LOG_DEBUG, "msg=\"transaction committed\" articles=%zu",
+		    r->txn_articles);
+		r->txn_articles = 0;
+	} else {
+		run_txn_failed(r, rc);
+	}
+}
+
+/* Starts aborting the open transaction (the input is rewound when it
+ * ends). */
+static void run_abort(struct run *r)
+{
+	int rc = kafka_out_abort_async(r->kout);
+
+	if (rc == KAFKA_OUT_PENDING)
+		run_hold(r);
+	else if (rc == 0)
+		run_txn_settle(r, KAFKA_OUT_ABORTED);
+	/* KAFKA_OUT_ERR: an operation runs already; its end rewinds or
+	 * commits what it covers. */
+}
+
+/* Starts committing the open transaction with the watermarks. Returns 0
+ * (started, or nothing to commit) or -1. */
 static int run_commit(struct run *r)
 {
-	rd_kafka_topic_partition_list_t *offsets = kafka_in_offsets(r->kin);
+	rd_kafka_topic_partition_list_t *offsets;
 	rd_kafka_consumer_group_metadata_t *cgmd;
 	int rc;
 
+	if (kafka_out_txn_busy(r->kout))
+		return 0;
+	offsets = kafka_in_offsets(r->kin);
 	if (!offsets && !kafka_out_open(r->kout))
 		return 0;
 	cgmd = kafka_in_group_metadata(r->kin);
-	rc = kafka_out_commit(r->kout, offsets, cgmd, RUN_TXN_TIMEOUT_MS);
+	rc = kafka_out_commit_async(r->kout, offsets, cgmd);
 	rd_kafka_consumer_group_metadata_destroy(cgmd);
 	if (offsets)
 		rd_kafka_topic_partition_list_destroy(offsets);
-	if (rc < 0) {
-		run_txn_failed(r, rc);
-		return -1;
+	if (rc == KAFKA_OUT_PENDING) {
+		run_hold(r);
+		return 0;
 	}
-	kafka_in_committed(r->kin);
-	metrics_add(r->m, "evextract_transactions_committed_total", NULL, 1);
-	LOG(LOG_DEBUG, "msg=\"transaction committed\" articles=%zu",
-	    r->txn_articles);
-	r->txn_articles = 0;
-	return 0;
+	if (rc == 0)
+		return 0;
+	if (rc == KAFKA_OUT_FATAL)
+		run_txn_failed(r, rc);
+	else
+		run_abort(r);
+	return -1;
+}
+
+/* Waits at most wait_ms for the running operation and settles it. Returns
+ * its result, 0 when none ran, or KAFKA_OUT_PENDING. */
+static int run_txn_wait(struct run *r, int wait_ms)
+{
+	int rc;
+
+	if (!kafka_out_txn_busy(r->kout))
+		return 0;
+	rc = kafka_out_txn_wait(r->kout, wait_ms);
+	if (rc != KAFKA_OUT_PENDING) {
+		run_txn_settle(r, rc);
+		run_release(r);
+	}
+	return rc;
+}
+
+/* The transaction thread's wake-up (loop thread). */
+static void run_on_txn(evutil_socket_t fd, short what, void *arg)
+{
+	struct run *r = arg;
+	int busy = kafka_out_txn_busy(r->kout);
+	int rc = kafka_out_txn_result(r->kout);
+
+	/* A wake-up for a result a wait took already: nothing to settle. */
+	if (!busy || rc == KAFKA_OUT_PENDING || r->finished)
+		return;
+	run_txn_settle(r, rc);
+	run_release(r);
+	if (r->stopping && (r->exit_code || pipeline_inflight(r->pl) == 0) &&
+	    !r->in_revoke)
+		run_finish(r);
 }
 
 /* The input format of rkm: the setting, else its content-type header, else
@@ -347,8 +450,11 @@ static void run_take_done(struct run *r)
 		next = job->next;
 		/* After a fatal error nothing more can be produced: the work
 		 * is dropped uncommitted, for the next owner to do again. */
+		/* After an abort started (a produce failed below), the rest
+		 * is dropped: the rewind brings it back. */
 		if (!r->finished && r->exit_code == 0 &&
 		    job->status != PIPELINE_CANCELLED &&
+		    !kafka_out_txn_busy(r->kout) &&
 		    kafka_in_current(r->kin, job->partition, job->epoch)) {
 			rc = r->alo ? run_produce_alo(r, job) :
 				      run_produce(r, job, NULL);
@@ -363,11 +469,13 @@ static void run_take_done(struct run *r)
 						NULL, cmd_now() - job->t_submit);
 			} else if (r->alo) {
 				run_stop(r, 1, "produce failed");
+			} else if (rc == KAFKA_OUT_FATAL) {
+				run_txn_failed(r, rc);
 			} else {
-				/* Bumps the epochs: the rest of this list is
-				 * now stale and is dropped below. */
-				run_txn_failed(r, rc == KAFKA_OUT_FATAL ?
-						  rc : KAFKA_OUT_ABORTED);
+				/* The rest of this list is dropped (the
+				 * operation is busy), and the abort's end
+				 * rewinds the input. */
+				run_abort(r);
 			}
 		}
 		rd_kafka_message_destroy(job->opaque);
@@ -375,11 +483,24 @@ static void run_take_done(struct run *r)
 	}
 }
 
+/* Resumes the consumer once the workers' queues have room again. Called on
+ * completions and, as a safety net, every tick: completions taken inside a
+ * revoke callback, or dropped as stale, never reach run_on_done. */
+static void run_maybe_resume(struct run *r)
+{
+	if (kafka_in_paused(r->kin) &&
+	    pipeline_busiest(r->pl) <= (size_t)r->cfg.queue_max / 2)
+		kafka_in_resume(r->kin);
+}
+
 /* The pipeline's wake-up (loop thread). */
 static void run_on_done(evutil_socket_t fd, short what, void *arg)
 {
 	struct run *r = arg;
 
+	/* Held while a transactional operation runs (run_hold). */
+	if (!r->alo && kafka_out_txn_busy(r->kout))
+		return;
 	run_take_done(r);
 	if (r->finished)
 		return;
@@ -387,9 +508,7 @@ static void run_on_done(evutil_socket_t fd, short what, void *arg)
 		run_alo_advance(r);
 	else if (!r->stopping && r->txn_articles >= (size_t)r->cfg.commit_batch)
 		run_commit(r);
-	if (kafka_in_paused(r->kin) &&
-	    pipeline_busiest(r->pl) <= (size_t)r->cfg.queue_max / 2)
-		kafka_in_resume(r->kin);
+	run_maybe_resume(r);
 	if (r->stopping && pipeline_inflight(r->pl) == 0)
 		run_finish(r);
 }
@@ -402,26 +521,45 @@ static void run_on_revoke(void *arg, const rd_kafka_topic_partition_list_t *part
 			  int lost)
 {
 	struct run *r = arg;
-	int rc;
 
 	if (r->finished)
 		return;
 	r->in_revoke = 1;
-	run_take_done(r);
-	if (r->alo) {
-		/* Deliver what is finished, then commit its offsets. */
-		if (kafka_out_flush(r->kout, RUN_TXN_TIMEOUT_MS) < 0)
-			LOG(LOG_WARN, "msg=\"deliveries still pending at "
-				      "revocation\"");
-		run_alo_advance(r);
-		if (!lost)
-			kafka_in_commit(r->kin, 0);
-	} else if (lost) {
-		rc = kafka_out_abort(r->kout, RUN_TXN_TIMEOUT_MS);
-		run_txn_failed(r, rc == 0 ? KAFKA_OUT_ABORTED : rc);
-	} else {
-		run_commit(r);
+	if (!r->alo) {
+		/* A lost assignment cannot be committed for: abort without
+		 * waiting (the broker may well be away). Otherwise the
+		 * finished work of the revoked partitions is committed now,
+		 * waiting a bounded time, so the next owner sees it. */
+		if (lost) {
+			if (run_txn_wait(r, 0) == KAFKA_OUT_PENDING) {
+				/* Its end aborts or commits what it covers;
+				 * the lost partitions are out of the
+				 * bookkeeping already. */
+				r->in_revoke = 0;
+				return;
+			}
+			run_take_done(r);
+			if (kafka_out_open(r->kout) && !kafka_out_txn_busy(r->kout))
+				run_abort(r);
+		} else if (run_txn_wait(r, RUN_REVOKE_WAIT_MS) != KAFKA_OUT_PENDING) {
+			run_take_done(r);
+			if (!kafka_out_txn_busy(r->kout) && run_commit(r) == 0)
+				run_txn_wait(r, RUN_REVOKE_WAIT_MS);
+		}
+		if (kafka_out_txn_busy(r->kout))
+			LOG(LOG_WARN, "msg=\"revocation: transaction still in "
+				      "progress; it ends in the background\" "
+				      "lost=%d", lost);
+		r->in_revoke = 0;
+		return;
 	}
+	/* At-least-once: deliver what is finished, then commit its offsets. */
+	run_take_done(r);
+	if (kafka_out_flush(r->kout, RUN_TXN_TIMEOUT_MS) < 0)
+		LOG(LOG_WARN, "msg=\"deliveries still pending at revocation\"");
+	run_alo_advance(r);
+	if (!lost)
+		kafka_in_commit(r->kin, 0);
 	r->in_revoke = 0;
 }
 
@@ -439,14 +577,30 @@ static void run_on_tick(evutil_socket_t fd, short what, void *arg)
 		run_finish(r);
 		return;
 	}
+	if (!r->alo && kafka_out_txn_busy(r->kout)) {
+		/* The transaction thread serves the producer meanwhile. */
+		if (rd_kafka_fatal_error(kafka_in_handle(r->kin), why,
+					 sizeof(why))) {
+			LOG(LOG_ERROR, "msg=\"consumer fatal error\" reason=\"%s\"",
+			    why);
+			run_stop(r, 1, "fatal consumer error");
+		}
+		return;
+	}
 	rc = kafka_out_poll(r->kout);
+	if (rc == KAFKA_OUT_FATAL || (rc < 0 && r->alo)) {
+		run_txn_failed(r, KAFKA_OUT_FATAL);
+		return;
+	}
 	if (rc < 0) {
-		run_txn_failed(r, rc);
+		/* A delivery of the open transaction failed. */
+		run_abort(r);
 		return;
 	}
 	if (r->alo) {
 		if (!r->stopping) {
 			kafka_in_commit(r->kin, 1);
+			run_maybe_resume(r);
 			kafka_in_kick(r->kin);
 		}
 		return;
@@ -458,8 +612,40 @@ static void run_on_tick(evutil_socket_t fd, short what, void *arg)
 	}
 	if (!r->stopping) {
 		run_commit(r);
+		run_maybe_resume(r);
 		kafka_in_kick(r->kin);
 	}
+}
+
+/* Exactly-once end: waits for a running operation, commits what is
+ * finished (or aborts after a failure), within shutdown_timeout_ms. An
+ * abort leaves the work uncommitted for the next owner, which is no error;
+ * a fatal error or an operation that does not end in time is. */
+static void run_finish_txn(struct run *r)
+{
+	int wait_ms = (int)r->cfg.shutdown_timeout_ms;
+	int rc = run_txn_wait(r, wait_ms);
+
+	if (rc == KAFKA_OUT_PENDING)
+		goto late;
+	if (r->exit_code == 0 && rc == 0) {
+		run_take_done(r);
+		if (!kafka_out_txn_busy(r->kout))
+			run_commit(r);
+		if (run_txn_wait(r, wait_ms) == KAFKA_OUT_PENDING)
+			goto late;
+	}
+	if (r->exit_code != 0 && kafka_out_open(r->kout)) {
+		run_abort(r);
+		if (run_txn_wait(r, wait_ms) == KAFKA_OUT_PENDING)
+			goto late;
+	}
+	return;
+late:
+	LOG(LOG_ERROR, "msg=\"the transaction did not end within the shutdown "
+		       "timeout; leaving it to the coordinator\" timeout_ms=%d",
+	    wait_ms);
+	r->exit_code = 1;
 }
 
 /* Ends the run: commit (or abort after a failure), leave the group, stop
@@ -478,10 +664,7 @@ static void run_finish(struct run *r)
 		if (kafka_in_commit(r->kin, 0) < 0 && r->exit_code == 0)
 			r->exit_code = 1;
 	} else {
-		if (r->exit_code == 0 && run_commit(r) < 0)
-			r->exit_code = 1;
-		if (r->exit_code != 0)
-			kafka_out_abort(r->kout, RUN_TXN_TIMEOUT_MS);
+		run_finish_txn(r);
 	}
 	r->finished = 1;
 	kafka_in_close(r->kin);
@@ -717,6 +900,12 @@ static int run_start(struct run *r)
 	}
 	if (r->alo)
 		kafka_out_set_dr(r->kout, run_on_dr, r);
+	if (kafka_out_txn_fd(r->kout) >= 0) {
+		r->ev_txn = event_new(r->base, kafka_out_txn_fd(r->kout),
+				      EV_READ | EV_PERSIST, run_on_txn, r);
+		if (!r->ev_txn || event_add(r->ev_txn, NULL) < 0)
+			return 1;
+	}
 	r->kin = kafka_in_new(&r->cfg, r->base, run_on_msg, run_on_revoke, r,
 			      err, sizeof(err));
 	if (!r->kin) {
@@ -780,6 +969,8 @@ static void run_cleanup(struct run *r)
 			event_free(r->ev_sig[i]);
 	if (r->ev_done)
 		event_free(r->ev_done);
+	if (r->ev_txn)
+		event_free(r->ev_txn);
 	if (r->ev_tick)
 		event_free(r->ev_tick);
 	if (r->ev_deadline)

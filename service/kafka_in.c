@@ -17,6 +17,17 @@
  * first offset seen, which is where a rewind goes back to). Offsets are
  * never committed by the consumer: kafka_out sends them in the transaction.
  *
+ * A rewind (after an aborted transaction) seeks every partition that stays
+ * to its committed offset. Partitions on their way out are skipped: those
+ * in the revoke callback now (being revoked) and those no longer assigned;
+ * their next owner starts from the committed offset anyway. A seek can still
+ * fail (it times out while a broker is away, or the partition's fetcher is
+ * stopping because a rebalance is revoking it): the partition is then
+ * marked rewinding, its messages are dropped unseen (they would come from
+ * past the committed offset) and the seek is tried again from a timer until
+ * it succeeds or the partition leaves. So an abort never loses the work of
+ * a partition that stays, and never needs to stop the service.
+ *
  * Thread: everything here runs on the loop thread; librdkafka's callbacks
  * (rebalance, logs, errors) are served from rd_kafka_consumer_poll() there.
  */
@@ -30,6 +41,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "limits.h"
 #include "log.h"
 
 /* Messages handed out per wake-up before the loop gets a turn again. */
@@ -37,10 +49,9 @@
 #define KIN_DRAIN_BUDGET 500
 #endif
 
-/* How long an orderly seek may wait for the broker, in milliseconds. */
-#ifndef KIN_SEEK_TIMEOUT_MS
-#define KIN_SEEK_TIMEOUT_MS 5000
-#endif
+/* How long a seek may wait, and when a failed one is tried again (ms). */
+#define KIN_SEEK_TIMEOUT_MS EVX_KAFKA_SEEK_TIMEOUT_MS
+#define KIN_REWIND_RETRY_MS EVX_KAFKA_REWIND_RETRY_MS
 
 struct kin_part {
 	int32_t partition;
@@ -49,6 +60,8 @@ struct kin_part {
 	int64_t watermark;   /* offset + 1 of the last finished message, -1 none */
 	int64_t committed;   /* last committed offset, or first seen; -1 unknown */
 	int moved;           /* watermark moved since the last commit */
+	int revoking;        /* inside the revoke callback for it */
+	int rewinding;       /* a seek to committed is still owed */
 };
 
 struct kafka_in {
@@ -57,6 +70,7 @@ struct kafka_in {
 	char *topic;
 	int pipefd[2];
 	struct event *ev;
+	struct event *ev_rewind;  /* retries the seeks still owed */
 	kafka_in_msg_fn on_msg;
 	kafka_in_revoke_fn on_revoke;
 	void *arg;
@@ -178,6 +192,8 @@ static void kin_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 			kp->watermark = -1;
 			kp->committed = -1;
 			kp->moved = 0;
+			kp->revoking = 0;
+			kp->rewinding = 0;
 			LOG(LOG_INFO, "msg=\"partition assigned\" topic=%s partition=%d",
 			    parts->elems[i].topic, parts->elems[i].partition);
 		}
@@ -186,8 +202,15 @@ static void kin_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 					  rd_kafka_incremental_assign(rk, parts));
 		else
 			rd_kafka_assign(rk, parts);
+		/* librdkafka keeps a partition's pause flag across an
+		 * unassign and a new assign: a partition paused for
+		 * backpressure, lost in an outage and assigned again would
+		 * stay paused for good while kin->paused says otherwise (the
+		 * broker-restart stall). The new assignment gets our state. */
 		if (kin->paused || kin->stopped)
 			rd_kafka_pause_partitions(rk, parts);
+		else
+			rd_kafka_resume_partitions(rk, parts);
 		return;
 	}
 	if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
@@ -195,10 +218,14 @@ static void kin_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 
 		/* Lost partitions cannot be committed for nor sought: they
 		 * leave the bookkeeping before the application reacts. */
-		for (int i = 0; lost && i < parts->cnt; i++) {
+		for (int i = 0; i < parts->cnt; i++) {
 			struct kin_part *kp = kin_part(kin, parts->elems[i].partition);
 
-			if (kp) {
+			if (!kp)
+				continue;
+			kp->revoking = 1;
+			kp->rewinding = 0;
+			if (lost) {
 				kp->assigned = 0;
 				kp->epoch++;
 			}
@@ -211,6 +238,7 @@ static void kin_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 			if (!kp)
 				continue;
 			kp->assigned = 0;
+			kp->revoking = 0;
 			kp->epoch++;
 			kp->watermark = -1;
 			kp->moved = 0;
@@ -231,6 +259,8 @@ static void kin_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 	else
 		rd_kafka_assign(rk, NULL);
 }
+
+static void kin_on_rewind_timer(evutil_socket_t fd, short what, void *arg);
 
 /* The loop's read event on the wake-up pipe: drains the consumer queue. */
 static void kin_on_readable(evutil_socket_t fd, short what, void *arg)
@@ -263,8 +293,10 @@ static void kin_on_readable(evutil_socket_t fd, short what, void *arg)
 		}
 		kp = kin_part(kin, rkm->partition);
 		/* After stop, nothing new is taken in; what is dropped here
-		 * was never finished, so it is never committed either. */
-		if (kin->stopped || !kp || !kp->assigned) {
+		 * was never finished, so it is never committed either. A
+		 * partition still owed its rewind seek is past its committed
+		 * offset: its messages come again after the seek. */
+		if (kin->stopped || !kp || !kp->assigned || kp->rewinding) {
 			rd_kafka_message_destroy(rkm);
 			continue;
 		}
@@ -350,7 +382,8 @@ struct kafka_in *kafka_in_new(const struct config *cfg, struct event_base *base,
 	rd_kafka_queue_io_event_enable(kin->q, kin->pipefd[1], "1", 1);
 	kin->ev = event_new(base, kin->pipefd[0], EV_READ | EV_PERSIST,
 			    kin_on_readable, kin);
-	if (!kin->ev || event_add(kin->ev, NULL) < 0) {
+	kin->ev_rewind = evtimer_new(base, kin_on_rewind_timer, kin);
+	if (!kin->ev || event_add(kin->ev, NULL) < 0 || !kin->ev_rewind) {
 		snprintf(errstr, errstr_size, "cannot add the consumer event");
 		goto fail;
 	}
@@ -396,6 +429,8 @@ void kafka_in_destroy(struct kafka_in *kin)
 		return;
 	if (kin->ev)
 		event_free(kin->ev);
+	if (kin->ev_rewind)
+		event_free(kin->ev_rewind);
 	if (kin->q) {
 		rd_kafka_queue_io_event_enable(kin->q, -1, NULL, 0);
 		rd_kafka_queue_destroy(kin->q);
@@ -527,48 +562,109 @@ int kafka_in_commit(struct kafka_in *kin, int async)
 	return 0;
 }
 
-int kafka_in_rewind(struct kafka_in *kin)
+/* Seeks every assigned partition still owed its rewind to its committed
+ * offset; a failed seek stays owed and the retry timer is armed. Returns
+ * the number still owed. */
+static int kin_seek_owed(struct kafka_in *kin)
 {
 	rd_kafka_topic_partition_list_t *l = NULL;
 	rd_kafka_error_t *error;
-	int rc = 0;
+	int owed = 0;
 
 	for (size_t i = 0; i < kin->nparts; i++) {
 		struct kin_part *kp = &kin->parts[i];
 
-		if (!kp->assigned)
+		if (!kp->rewinding)
 			continue;
-		kp->epoch++;
-		kp->watermark = -1;
-		kp->moved = 0;
-		/* Nothing seen yet: the fetch position is still the
-		 * committed one, so there is nothing to go back over. */
-		if (kp->committed < 0)
+		if (!kp->assigned || kp->revoking || kp->committed < 0) {
+			/* Gone, going, or nothing to go back over. */
+			kp->rewinding = 0;
 			continue;
+		}
 		if (!l)
 			l = rd_kafka_topic_partition_list_new((int)kin->nparts);
 		rd_kafka_topic_partition_list_add(l, kin->topic, kp->partition)
 			->offset = kp->committed;
-		LOG(LOG_INFO, "msg=\"rewind\" topic=%s partition=%d offset=%lld",
-		    kin->topic, kp->partition, (long long)kp->committed);
 	}
 	if (!l)
 		return 0;
 	error = rd_kafka_seek_partitions(kin->rk, l, KIN_SEEK_TIMEOUT_MS);
 	if (error) {
-		kin_log_error_obj("seek", error);
-		rc = -1;
+		/* The per-partition errors below say which ones failed. */
+		LOG(LOG_WARN, "msg=\"seek failed\" err=%s reason=\"%s\"",
+		    rd_kafka_error_name(error), rd_kafka_error_string(error));
+		rd_kafka_error_destroy(error);
 	}
 	for (int i = 0; i < l->cnt; i++) {
-		if (l->elems[i].err) {
-			LOG(LOG_ERROR, "msg=\"seek failed\" topic=%s partition=%d "
-				       "err=%s", kin->topic, l->elems[i].partition,
-			    rd_kafka_err2name(l->elems[i].err));
-			rc = -1;
+		struct kin_part *kp = kin_part(kin, l->elems[i].partition);
+
+		if (!kp)
+			continue;
+		if (!l->elems[i].err && !error) {
+			kp->rewinding = 0;
+			LOG(LOG_INFO, "msg=\"rewind\" topic=%s partition=%d offset=%lld",
+			    kin->topic, kp->partition, (long long)kp->committed);
+			continue;
 		}
+		owed++;
+		LOG(LOG_WARN, "msg=\"rewind seek failed; its messages are held "
+			      "back and the seek is tried again\" topic=%s "
+			      "partition=%d offset=%lld err=%s retry_ms=%d",
+		    kin->topic, kp->partition, (long long)kp->committed,
+		    rd_kafka_err2name(l->elems[i].err ? l->elems[i].err :
+							 RD_KAFKA_RESP_ERR__FAIL),
+		    KIN_REWIND_RETRY_MS);
 	}
 	rd_kafka_topic_partition_list_destroy(l);
-	return rc;
+	if (owed) {
+		struct timeval tv = {KIN_REWIND_RETRY_MS / 1000,
+				     (KIN_REWIND_RETRY_MS % 1000) * 1000};
+
+		evtimer_add(kin->ev_rewind, &tv);
+	}
+	return owed;
+}
+
+/* The retry timer of owed seeks (loop thread). */
+static void kin_on_rewind_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct kafka_in *kin = arg;
+
+	if (kin->closed)
+		return;
+	if (kin_seek_owed(kin) == 0)
+		kafka_in_kick(kin);
+}
+
+int kafka_in_rewind(struct kafka_in *kin)
+{
+	for (size_t i = 0; i < kin->nparts; i++) {
+		struct kin_part *kp = &kin->parts[i];
+
+		/* Partitions leaving (revoked now, or gone) are the next
+		 * owner's: it starts from the committed offset. */
+		if (!kp->assigned || kp->revoking) {
+			kp->rewinding = 0;
+			continue;
+		}
+		kp->epoch++;
+		kp->watermark = -1;
+		kp->moved = 0;
+		/* Nothing seen yet: the fetch position is still the
+		 * committed one, so there is nothing to go back over. */
+		kp->rewinding = kp->committed >= 0;
+	}
+	kin_seek_owed(kin);
+	return 0;
+}
+
+int kafka_in_rewinding(const struct kafka_in *kin)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < kin->nparts; i++)
+		n += kin->parts[i].assigned && kin->parts[i].rewinding;
+	return n;
 }
 
 rd_kafka_consumer_group_metadata_t *kafka_in_group_metadata(struct kafka_in *kin)

@@ -83,9 +83,16 @@ void kafka_in_committed(struct kafka_in *kin);
  * through the consumer itself, synchronously or not. Returns 0 or -1. */
 int kafka_in_commit(struct kafka_in *kin, int async);
 
-/* The transaction was aborted: every assigned partition goes back to its
- * last committed offset (seek) and its epoch moves on. Returns 0 or -1. */
+/* The transaction was aborted: every partition that stays assigned goes
+ * back to its last committed offset (seek) and its epoch moves on.
+ * Partitions being revoked (inside the revoke callback) or no longer
+ * assigned are skipped. A seek that fails is owed: that partition's
+ * messages are dropped until a retry (from a timer) succeeds or the
+ * partition leaves. Returns 0 (kept int for compatibility). */
 int kafka_in_rewind(struct kafka_in *kin);
+
+/* Number of assigned partitions still owed a rewind seek. */
+int kafka_in_rewinding(const struct kafka_in *kin);
 
 /* The consumer group metadata for send_offsets_to_transaction (the caller
  * destroys it), and the handle for fatal-error checks. */

@@ -101,4 +101,30 @@
 #define EVX_HTTP_MAX_CONNECTIONS 64
 #endif
 
+/* The service's transactional calls (send offsets, commit, abort) run on a
+ * transaction thread, each bounded by this timeout and resumed when it
+ * expires, with a pause between attempts, in milliseconds. */
+#ifndef EVX_KAFKA_TXN_CALL_MS
+#define EVX_KAFKA_TXN_CALL_MS 5000
+#endif
+#ifndef EVX_KAFKA_TXN_RETRY_MS
+#define EVX_KAFKA_TXN_RETRY_MS 200
+#endif
+
+/* How many times a timed-out commit is resumed before the transaction is
+ * aborted instead (12 x 5 s: librdkafka's default transaction timeout). */
+#ifndef EVX_KAFKA_COMMIT_ATTEMPTS
+#define EVX_KAFKA_COMMIT_ATTEMPTS 12
+#endif
+
+/* Rewinding a partition after an abort: how long one seek may wait, and how
+ * soon a failed seek is tried again (the partition's messages are held back
+ * meanwhile), in milliseconds. */
+#ifndef EVX_KAFKA_SEEK_TIMEOUT_MS
+#define EVX_KAFKA_SEEK_TIMEOUT_MS 2000
+#endif
+#ifndef EVX_KAFKA_REWIND_RETRY_MS
+#define EVX_KAFKA_REWIND_RETRY_MS 250
+#endif
+
 #endif

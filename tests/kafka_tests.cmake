@@ -30,37 +30,34 @@ add_test(NAME service_crash
 set_tests_properties(service_crash PROPERTIES LABELS kafka TIMEOUT 420
   RUN_SERIAL TRUE ENVIRONMENT "EVX_SHARED=${EVX_SHARED}")
 # Two instances in one group share the partitions; one gets SIGTERM mid-stream,
-# the other takes over; every event exactly once.
+# the other takes over; every event exactly once. (It was disabled after a CI
+# run where an abort during the handover, ILLEGAL_GENERATION, was followed by
+# a rewind that could not seek the partitions being revoked and stopped the
+# service; the rewind now skips partitions that are leaving and retries a
+# failed seek, see kafka_in.c.)
 add_test(NAME service_group
   COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/service_group.sh ${CMAKE_SOURCE_DIR}
           $<TARGET_FILE:evextract>)
-# Disabled: it passed in two clean CI runs and failed in a third. During the
-# handover, send_offsets_to_transaction failed with ILLEGAL_GENERATION, the
-# transaction was aborted, and rewinding the consumer failed (seek:
-# _TIMED_OUT / _IN_PROGRESS for partitions being revoked), so the remaining
-# instance stopped itself ("cannot rewind the consumer after an abort").
-# Run it by hand until the rewind tolerates partitions leaving mid-rebalance:
-# bash tests/service_group.sh SOURCE_DIR BUILD_DIR/evextract.
-set_tests_properties(service_group PROPERTIES LABELS kafka-flaky TIMEOUT 300
-  RUN_SERIAL TRUE DISABLED TRUE ENVIRONMENT "EVX_SHARED=${EVX_SHARED}")
+set_tests_properties(service_group PROPERTIES LABELS kafka TIMEOUT 300
+  RUN_SERIAL TRUE ENVIRONMENT "EVX_SHARED=${EVX_SHARED}")
 # The broker stopped mid-stream and restarted on the same ports and data; the
-# service should recover by itself with every event exactly once. Labelled
-# "kafka-flaky" and left out of the default run: on a clean CI run the service
-# took its partitions back after the restart and then committed nothing more
-# (5,168 of 15,492 events in 180 s), while it passed in earlier runs. Until that
-# is fixed it is disabled in CTest; run it by hand:
-# bash tests/service_broker_restart.sh SOURCE_DIR BUILD_DIR/evextract.
+# service recovers by itself with every event exactly once. (It was disabled
+# after a CI run that committed nothing after the restart: the loop blocked in
+# abort_transaction while the broker was down, and partitions paused for
+# backpressure stayed paused in librdkafka after being lost and assigned
+# again; transactional calls now run on a thread of their own and a new
+# assignment gets the consumer's pause state.)
 add_test(NAME service_broker_restart
   COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/service_broker_restart.sh ${CMAKE_SOURCE_DIR}
           $<TARGET_FILE:evextract>)
-set_tests_properties(service_broker_restart PROPERTIES LABELS kafka-flaky TIMEOUT 300
-  RUN_SERIAL TRUE DISABLED TRUE ENVIRONMENT "EVX_SHARED=${EVX_SHARED}")
-# SASL over TLS: the test makes a CA and a broker certificate with openssl and
-# starts the broker with a SASL_SSL listener; the seeds go through `evextract
-# run` with the right password (events equal offline), and a wrong password
-# or a foreign CA must stop the service at start-up with a clear error.
-add_test(NAME service_sasl_ssl
-  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/service_sasl_ssl.sh ${CMAKE_SOURCE_DIR}
-          $<TARGET_FILE:evextract>)
-set_tests_properties(service_sasl_ssl PROPERTIES LABELS kafka TIMEOUT 180
+set_tests_properties(service_broker_restart PROPERTIES LABELS kafka TIMEOUT 360
   RUN_SERIAL TRUE ENVIRONMENT "EVX_SHARED=${EVX_SHARED}")
+# librdkafka's mock cluster in-process (tests/test_kafka_mock.c, built by the
+# unit-test glob): retriable and abortable request errors, coordinator moves
+# and a coordinator outage, and a fenced producer, through cmd_run(). No
+# broker needed, but it takes about a minute, so it is labelled kafka rather
+# than unit.
+if(TARGET test_kafka_mock)
+  set_tests_properties(test_kafka_mock PROPERTIES LABELS kafka TIMEOUT 400
+    RUN_SERIAL TRUE)
+endif()
