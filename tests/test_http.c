@@ -1,14 +1,23 @@
 /*
  * test_http.c - the HTTP endpoint on a real event loop and a real socket.
  *
- * The main thread runs an event_base with http_new on 127.0.0.1:0; a client
- * thread sends each request of the table over a plain TCP socket, reads the
- * reply to EOF and checks the status, the body and a header, then stops the
- * loop with event_base_loopexit (the base is made thread-aware for that).
- * The loop thread never sleeps; a 20 s loopexit timer only guards against a
- * hung test. Address errors (bad text, a port in use) are checked directly.
+ * The main thread runs an event_base with http_new on 127.0.0.1:0 (idle
+ * timeout 1 s, so deadlines of 3 s, and at most T_MAX_CONNS connections); a
+ * client thread sends each request of the table over a plain TCP socket,
+ * reads the reply to EOF and checks the status, the body and a header. Then
+ * it plays hostile clients, each next to an honest one that must still be
+ * served at once: a request that stops half-way (closed after the idle
+ * timeout), one that drips a byte every 300 ms (closed at its deadline
+ * although it is never idle), and one connection too many (closed at once).
+ * Then it stops the loop with event_base_loopexit (the base is made
+ * thread-aware for that). The loop thread never sleeps; a 30 s loopexit
+ * timer only guards against a hung test. Address errors (bad text, a port
+ * in use) are checked directly. The oversized requests make the server
+ * write its error reply to a socket the client has reset: this process
+ * died of SIGPIPE until http_new set it to be ignored.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -17,6 +26,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -26,11 +36,15 @@
 #include "http.h"
 #include "metrics.h"
 
+/* An expected status: any client error. */
+#define T_4XX -4
+
 struct t_case {
 	const char *name;
 	int ready;              /* what the readiness callback answers */
 	const char *request;    /* sent as is; "%s" gets a big header */
-	int status;             /* expected status; -1: anything but 200 */
+	int status;             /* expected status; -1: anything but 200;
+	                         * T_4XX: 400-499 */
 	const char *body;       /* exact body, or NULL */
 	const char *contains;   /* text the whole reply contains, or NULL */
 };
@@ -56,12 +70,82 @@ static const struct t_case t_cases[] = {
 	{"prefix of a path", 0, "GET /healthzz HTTP/1.0\r\n\r\n", 404, NULL,
 	 NULL},
 	{"headers too large", 0, "GET /healthz HTTP/1.0\r\nX-Big: %s\r\n\r\n",
-	 -1, NULL, NULL},
+	 T_4XX, NULL, NULL},
+	{"body too large", 0, "GET /healthz HTTP/1.0\r\nContent-Length: 9000"
+	 "\r\n\r\n%s", T_4XX, NULL, NULL},
+	{"POST too large", 0, "POST /metrics HTTP/1.0\r\nX-Big: %s\r\n\r\n",
+	 T_4XX, NULL, NULL},
+	{"PUT", 0, "PUT /metrics HTTP/1.0\r\nContent-Length: 0\r\n\r\n", 405,
+	 "method not allowed\n", "Allow: GET"},
+	{"DELETE", 0, "DELETE /healthz HTTP/1.1\r\nHost: t\r\nConnection: close"
+	 "\r\n\r\n", 405, NULL, "Allow: GET"},
+	{"OPTIONS", 0, "OPTIONS * HTTP/1.0\r\n\r\n", 405, NULL, NULL},
+	{"root", 0, "GET / HTTP/1.0\r\n\r\n", 404, "not found\n", NULL},
+	{"path with a dot-dot", 0, "GET /../metrics HTTP/1.0\r\n\r\n", 404,
+	 NULL, NULL},
+	{"absolute URI", 0, "GET http://t/healthz HTTP/1.0\r\n\r\n", 200,
+	 "ok\n", NULL},
+	{"garbage request line", 0, "\x01\x02 nonsense\r\n\r\n", -1, NULL,
+	 NULL},
+	{"HTTP/0.9 style", 0, "GET /healthz\r\n\r\n", -1, NULL, NULL},
 };
+
+/* The limits the test runs with (http_set_limits). */
+#define T_TIMEOUT_S 1
+#define T_MAX_CONNS 4
 
 static atomic_int t_ready;
 static struct event_base *t_base;
 static int t_port;
+
+static double t_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A connected socket to the server, or -1. */
+static int t_connect(void)
+{
+	struct sockaddr_in sin = {0};
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (fd < 0)
+		return -1;
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((unsigned short)t_port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Waits up to max_s for the server to close fd (EOF or reset), reading
+ * whatever comes. Returns the seconds it took, or -1 if it stayed open;
+ * *got counts the bytes received. */
+static double t_wait_closed(int fd, double max_s, size_t *got)
+{
+	struct timeval tv = {0, 100000};
+	double t0 = t_now();
+	char buf[4096];
+
+	*got = 0;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	while (t_now() - t0 < max_s) {
+		ssize_t r = recv(fd, buf, sizeof(buf), 0);
+
+		if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
+			       errno != EINTR))
+			return t_now() - t0;
+		if (r > 0)
+			*got += (size_t)r;
+	}
+	return -1;
+}
 
 /* Readiness callback (loop thread). */
 static int t_ready_fn(void *arg, char *why, size_t why_size)
@@ -117,7 +201,7 @@ fail:
 static void t_one(const struct t_case *tc)
 {
 	static char req[32768], reply[65536];
-	char big[16384];
+	char big[9001];
 	const char *body;
 	int status = -1;
 
@@ -137,7 +221,12 @@ static void t_one(const struct t_case *tc)
 	sscanf(reply, "HTTP/1.%*d %d", &status);
 	body = strstr(reply, "\r\n\r\n");
 	body = body ? body + 4 : "";
-	if (tc->status < 0) {
+	if (tc->status == T_4XX) {
+		if (status < 400 || status > 499)
+			fprintf(stderr, "case \"%s\": status %d\n", tc->name,
+				status);
+		CHECK(status >= 400 && status <= 499);
+	} else if (tc->status < 0) {
 		CHECK(status != 200);
 	} else {
 		if (status != tc->status)
@@ -154,11 +243,121 @@ static void t_one(const struct t_case *tc)
 	}
 }
 
-/* The client thread: every case, then stop the loop. */
+/* An honest client next to a hostile one: /healthz answers at once. */
+static void t_honest(const char *during)
+{
+	static char reply[4096];
+	double t0 = t_now();
+	int status = -1;
+
+	if (t_exchange("GET /healthz HTTP/1.0\r\n\r\n", reply,
+		       sizeof(reply)) < 0)
+		reply[0] = '\0';
+	sscanf(reply, "HTTP/1.%*d %d", &status);
+	if (status != 200 || t_now() - t0 > 0.5)
+		fprintf(stderr, "honest client during %s: status %d after "
+				"%.2f s\n", during, status, t_now() - t0);
+	CHECK_INT(status, 200);
+	CHECK(t_now() - t0 <= 0.5);
+}
+
+/* A request that stops half-way is closed after the idle timeout, with no
+ * reply, while another client is served. */
+static void t_stalled(void)
+{
+	static const char part[] = "GET /healthz HTTP/1.1\r\nHost: t\r\n";
+	int fd = t_connect();
+	size_t got;
+	double took;
+
+	CHECK(fd >= 0);
+	if (fd < 0)
+		return;
+	CHECK(send(fd, part, sizeof(part) - 1, MSG_NOSIGNAL) > 0);
+	t_honest("a stalled request");
+	took = t_wait_closed(fd, 4 * T_TIMEOUT_S, &got);
+	if (took < 0.5 * T_TIMEOUT_S || took > 2.5 * T_TIMEOUT_S)
+		fprintf(stderr, "stalled request closed after %.2f s\n", took);
+	CHECK(took >= 0.5 * T_TIMEOUT_S && took <= 2.5 * T_TIMEOUT_S);
+	CHECK_INT(got, 0);
+	close(fd);
+}
+
+/* A request dripped a byte every 300 ms is never idle for a timeout, but
+ * is closed at its deadline (three timeouts after the accept). */
+static void t_drip(void)
+{
+	static const char head[] = "GET /healthz HTTP/1.1\r\nX-Slow: ";
+	double t0 = t_now(), took = -1;
+	int fd = t_connect(), honest = 0;
+	size_t got = 0;
+
+	CHECK(fd >= 0);
+	if (fd < 0)
+		return;
+	CHECK(send(fd, head, sizeof(head) - 1, MSG_NOSIGNAL) > 0);
+	while (t_now() - t0 < 6 * T_TIMEOUT_S) {
+		if (send(fd, "a", 1, MSG_NOSIGNAL) != 1) {
+			took = t_now() - t0;
+			break;
+		}
+		if (!honest++)
+			t_honest("a dripping request");
+		took = t_wait_closed(fd, 0.3, &got);
+		if (took >= 0) {
+			took = t_now() - t0;
+			break;
+		}
+	}
+	if (took < 2.5 * T_TIMEOUT_S || took > 4.5 * T_TIMEOUT_S)
+		fprintf(stderr, "dripping request closed after %.2f s\n", took);
+	CHECK(took >= 2.5 * T_TIMEOUT_S && took <= 4.5 * T_TIMEOUT_S);
+	CHECK_INT(got, 0);
+	close(fd);
+}
+
+/* With T_MAX_CONNS connections open, one more is closed at once; when they
+ * go, requests are served again. */
+static void t_too_many(void)
+{
+	int fds[T_MAX_CONNS], extra;
+	size_t got;
+	double took;
+
+	for (int i = 0; i < T_MAX_CONNS; i++) {
+		fds[i] = t_connect();
+		CHECK(fds[i] >= 0);
+	}
+	/* Let the loop accept them all before the next one. */
+	usleep(100000);
+	extra = t_connect();
+	CHECK(extra >= 0);
+	if (extra >= 0) {
+		CHECK(send(extra, "GET /healthz HTTP/1.0\r\n\r\n", 26,
+			   MSG_NOSIGNAL) >= 0);
+		took = t_wait_closed(extra, 0.9 * T_TIMEOUT_S, &got);
+		if (took < 0)
+			fprintf(stderr, "connection %d was not refused\n",
+				T_MAX_CONNS + 1);
+		CHECK(took >= 0);
+		CHECK_INT(got, 0);
+		close(extra);
+	}
+	for (int i = 0; i < T_MAX_CONNS; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	usleep(100000);
+	t_honest("the end of too many connections");
+}
+
+/* The client thread: every case, the hostile clients, then stop the loop. */
 static void *t_client(void *arg)
 {
 	for (size_t i = 0; i < sizeof(t_cases) / sizeof(t_cases[0]); i++)
 		t_one(&t_cases[i]);
+	t_stalled();
+	t_drip();
+	t_too_many();
 	event_base_loopexit(t_base, NULL);
 	return NULL;
 }
@@ -188,7 +387,8 @@ static void t_addresses(struct metrics *m)
 
 int main(void)
 {
-	struct timeval guard = {20, 0};
+	struct timeval guard = {30, 0};
+	unsigned long refused = 0;
 	struct metrics *m = NULL;
 	struct http *h = NULL;
 	pthread_t client;
@@ -210,6 +410,7 @@ int main(void)
 	}
 	t_port = http_port(h);
 	CHECK(t_port > 0);
+	http_set_limits(h, T_TIMEOUT_S, T_MAX_CONNS);
 	t_addresses(m);
 	if (pthread_create(&client, NULL, t_client, NULL) != 0) {
 		CHECK(0);
@@ -218,6 +419,9 @@ int main(void)
 	event_base_loopexit(t_base, &guard);
 	CHECK_INT(event_base_dispatch(t_base), 0);
 	pthread_join(client, NULL);
+	/* Every connection was counted out again, and one was refused. */
+	CHECK_INT(http_connections(h, &refused), 0);
+	CHECK_INT(refused, 1);
 done:
 	http_destroy(h);
 	metrics_destroy(m);
