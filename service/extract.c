@@ -1382,8 +1382,14 @@ static int apply_context_fillers(struct extractor *x, const uint32_t *cand,
 	if (!any || !x->nevents)
 		return 0;
 	x->nhits = 0;
+	/* Each sentence runs only the fillers its prefilter segment allows. */
 	for (size_t si = 0; si < x->t.nsent; si++) {
-		rc = collect_fill_hits(x, cand, ncand, x->t.sent[si].start,
+		const uint32_t *scand;
+		int nscand = ruleset_segment_candidates(x->rs, x->sc, si, &scand);
+
+		if (nscand <= 0)
+			continue;
+		rc = collect_fill_hits(x, scand, nscand, x->t.sent[si].start,
 				       x->t.sent[si].end, 1, 0, errstr, errstr_size);
 		if (rc == -2)
 			x->limit_hit = 1;

@@ -63,6 +63,7 @@
 #include <strings.h>
 
 #include "limits.h"
+#include "regtrie.h"
 
 /* Lists bigger than this become (?:.+) in the prefilter pattern. */
 #define RS_HS_LIST_MAX_FORMS 256
@@ -497,12 +498,19 @@ static int rs_list_expand(struct rs_expander *ex, size_t li)
 	if (re.n == 0 && !re.oom && alt.n > RS_LIST_INLINE_MAX_BYTES &&
 	    rs_list_callout(ex, li, forms, n, &re) < 0)
 		re.oom = 1;
-	free(forms);
-	if (re.n == 0) {
+	if (re.n == 0 && !re.oom) {
+		/* Spelled out as a trie of the forms' prefixes (regtrie.h):
+		 * the same matches as alt, a few comparisons per position. */
+		char *trie = regtrie_alternation(forms, n, l->caseless);
+
+		if (!trie)
+			re.oom = 1;
 		rs_buf_str(&re, l->caseless ? "(?:(?<![\\w])(?i:" : "(?:(?<![\\w])(?-i:");
-		rs_buf_add(&re, alt.p, alt.n);
+		rs_buf_str(&re, trie ? trie : "");
 		rs_buf_str(&re, ")(?![\\w]))");
+		free(trie);
 	}
+	free(forms);
 	if (kept > RS_HS_LIST_MAX_FORMS || alt.n > RS_HS_LIST_MAX_BYTES) {
 		rs_buf_str(&hs, "(?:.+)");
 	} else {
