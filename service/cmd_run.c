@@ -147,6 +147,9 @@ static int run_declare_metrics(struct metrics *m)
 			      NULL, 0);
 	rc |= metrics_declare(m, "evextract_rule_reloads_total", METRICS_COUNTER,
 			      "Rule pack reloads, by result.", NULL, 0);
+	rc |= metrics_declare(m, "evextract_rule_match_limit_total",
+			      METRICS_COUNTER, "Articles where a rule hit its PCRE2 "
+			      "match limit, by rule.", NULL, 0);
 	return rc ? -1 : 0;
 }
 
@@ -346,6 +349,24 @@ static void run_on_msg(void *arg, rd_kafka_message_t *rkm, uint32_t epoch)
 		kafka_in_pause(r->kin);
 }
 
+/* An article on which a rule hit its match limit: extract_article names the
+ * rule in job->err ('rule "ID" hit its match limit'); it is counted per rule
+ * and logged by id, so a rule that keeps hitting its limit stands out. */
+static void run_note_match_limit(struct run *r, const struct pipeline_job *job)
+{
+	const char *id = strstr(job->err, "rule \""), *end;
+	char labels[256];
+
+	if (!id || !(end = strchr(id + 6, '"')) || memchr(id, '\\', (size_t)(end - id)))
+		return;
+	id += 6;
+	snprintf(labels, sizeof(labels), "rule=\"%.*s\"", (int)(end - id), id);
+	metrics_add(r->m, "evextract_rule_match_limit_total", labels, 1);
+	LOG(LOG_WARN, "msg=\"rule hit its match limit\" rule=%.*s topic=%s "
+		      "partition=%d offset=%lld", (int)(end - id), id, job->topic,
+	    job->partition, (long long)job->offset);
+}
+
 /* Produces the output of one finished job (token: for at-least-once
  * delivery reports). Returns 0 or a kafka_out code. */
 static int run_produce(struct run *r, struct pipeline_job *job, void *token)
@@ -367,6 +388,8 @@ static int run_produce(struct run *r, struct pipeline_job *job, void *token)
 	}
 	if (job->status == PIPELINE_OK)
 		return 0;
+	if (job->status == PIPELINE_PARTIAL)
+		run_note_match_limit(r, job);
 	LOG(LOG_WARN, "msg=\"dead letter\" topic=%s partition=%d offset=%lld "
 		      "stage=%s reason=%s err=\"%s\"", job->topic, job->partition,
 	    (long long)job->offset, job->dlq_stage, job->dlq_reason, job->err);
