@@ -72,6 +72,12 @@ extern char **environ;
 #define RUN_TXN_TIMEOUT_MS 30000
 #endif
 
+/* How many times a producer may be replaced after a fatal error that a new
+ * one cures (run_renew_producer) before the service gives up. */
+#ifndef RUN_MAX_RENEWALS
+#define RUN_MAX_RENEWALS 5
+#endif
+
 /* How long the revoke callback waits for a commit of the partitions being
  * revoked (the next owner should see their offsets), ms. */
 #ifndef RUN_REVOKE_WAIT_MS
@@ -115,6 +121,7 @@ struct run {
 	int finished;
 	int exit_code;
 	int in_revoke;
+	int renewals;          /* producers replaced after a fatal error */
 };
 
 static const double run_latency_buckets[] = {
@@ -173,10 +180,50 @@ static void run_stop(struct run *r, int exit_code, const char *why);
 static void run_finish(struct run *r);
 static void run_finish_txn(struct run *r);
 
+static void run_on_txn(evutil_socket_t fd, short what, void *arg);
+static void run_release(struct run *r);
+
+/* Replaces a producer that hit a fatal error a new one cures (not fenced,
+ * not unauthorised): init_transactions with the same transactional.id
+ * fences the old producer and ends its transaction at the coordinator.
+ * Blocks for init_transactions (the broker answered the failing call, so it
+ * is there). Returns 0 or -1. */
+static int run_renew_producer(struct run *r)
+{
+	char err[512];
+	struct kafka_out *ko;
+
+	if (r->alo || r->stopping || kafka_out_fenced(r->kout) ||
+	    r->renewals >= RUN_MAX_RENEWALS)
+		return -1;
+	r->renewals++;
+	LOG(LOG_WARN, "msg=\"producer failed fatally; replacing it (the open "
+		      "transaction is lost and the input rewound)\" renewal=%d",
+	    r->renewals);
+	/* The new one first: its init_transactions fences the old one. */
+	ko = kafka_out_new(&r->cfg, RUN_TXN_TIMEOUT_MS, err, sizeof(err));
+	if (!ko) {
+		LOG(LOG_ERROR, "msg=\"cannot replace the producer\" err=\"%s\"", err);
+		return -1;
+	}
+	if (r->ev_txn) {
+		event_free(r->ev_txn);
+		r->ev_txn = NULL;
+	}
+	kafka_out_destroy(r->kout, 0);
+	r->kout = ko;
+	r->ev_txn = event_new(r->base, kafka_out_txn_fd(ko), EV_READ | EV_PERSIST,
+			      run_on_txn, r);
+	if (!r->ev_txn || event_add(r->ev_txn, NULL) < 0)
+		return -1;
+	run_release(r);
+	return 0;
+}
+
 /* A transactional failure: abort was done (rewind the input), or fatal. */
 static void run_txn_failed(struct run *r, int rc)
 {
-	if (rc == KAFKA_OUT_FATAL) {
+	if (rc == KAFKA_OUT_FATAL && run_renew_producer(r) < 0) {
 		run_stop(r, 1, "fatal producer error (see the errors above)");
 		return;
 	}

@@ -732,3 +732,14 @@ int kafka_out_failed(const struct kafka_out *ko)
 {
 	return ko->failed != 0 && ko->open;
 }
+
+int kafka_out_fenced(const struct kafka_out *ko)
+{
+	rd_kafka_resp_err_t err = rd_kafka_fatal_error(ko->rk, NULL, 0);
+
+	return err == RD_KAFKA_RESP_ERR__FENCED ||
+	       err == RD_KAFKA_RESP_ERR_PRODUCER_FENCED ||
+	       err == RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH ||
+	       err == RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED ||
+	       err == RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED;
+}

@@ -121,6 +121,12 @@ int kafka_out_txn_result(struct kafka_out *ko);
  * like kafka_out_txn_result(). */
 int kafka_out_txn_wait(struct kafka_out *ko, int timeout_ms);
 
+/* 1 when the producer's fatal error is one a new producer with the same
+ * transactional.id cannot cure: fenced by a newer instance, or not
+ * authorised. Other fatal errors (e.g. a transaction the coordinator
+ * expired during a broker outage) are cured by a new producer. */
+int kafka_out_fenced(const struct kafka_out *ko);
+
 /* 1 when a delivery of the open transaction failed (it must be aborted). */
 int kafka_out_failed(const struct kafka_out *ko);
 
