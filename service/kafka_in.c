@@ -28,6 +28,17 @@
  * it succeeds or the partition leaves. So an abort never loses the work of
  * a partition that stays, and never needs to stop the service.
  *
+ * Backpressure comes in two steps. kafka_in_pause() first holds the
+ * consumer: the loop stops taking messages off the queue and leaves them in
+ * librdkafka's prefetch queue, which is bounded (queued.max.messages.kbytes,
+ * KIN_QUEUE_KBYTES by default) and stops fetching when full. Only when the
+ * hold lasts KIN_HOLD_MS are the partitions really paused, so that polling
+ * can go on serving rebalances and the poll interval. The step matters:
+ * pausing a partition throws its prefetched messages away, and after a
+ * resume the next fetch comes about a second later, so pausing at every
+ * full worker queue capped the service at about 1,000 articles a second
+ * whatever the speed of the workers.
+ *
  * Thread: everything here runs on the loop thread; librdkafka's callbacks
  * (rebalance, logs, errors) are served from rd_kafka_consumer_poll() there.
  */
@@ -43,6 +54,13 @@
 
 #include "limits.h"
 #include "log.h"
+
+/* How long a hold lasts before the partitions are paused, ms; and the
+ * default bound of librdkafka's prefetch queue, kB. */
+#define KIN_HOLD_MS EVX_KAFKA_HOLD_MS
+#define KIN_QUEUE_KBYTES EVX_KAFKA_QUEUE_KBYTES
+#define KIN_STR2(x) #x
+#define KIN_STR(x) KIN_STR2(x)
 
 /* Messages handed out per wake-up before the loop gets a turn again. */
 #ifndef KIN_DRAIN_BUDGET
@@ -71,12 +89,14 @@ struct kafka_in {
 	int pipefd[2];
 	struct event *ev;
 	struct event *ev_rewind;  /* retries the seeks still owed */
+	struct event *ev_hold;    /* turns a long hold into a pause */
 	kafka_in_msg_fn on_msg;
 	kafka_in_revoke_fn on_revoke;
 	void *arg;
 	struct kin_part *parts;
 	size_t nparts;
-	int paused;
+	int paused;          /* backpressure: held, or paused when !held */
+	int held;            /* not polling; the partitions are not paused */
 	int stopped;
 	int closed;
 };
@@ -207,7 +227,7 @@ static void kin_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 		 * backpressure, lost in an outage and assigned again would
 		 * stay paused for good while kin->paused says otherwise (the
 		 * broker-restart stall). The new assignment gets our state. */
-		if (kin->paused || kin->stopped)
+		if ((kin->paused && !kin->held) || kin->stopped)
 			rd_kafka_pause_partitions(rk, parts);
 		else
 			rd_kafka_resume_partitions(rk, parts);
@@ -261,6 +281,7 @@ static void kin_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 }
 
 static void kin_on_rewind_timer(evutil_socket_t fd, short what, void *arg);
+static void kin_on_hold_timer(evutil_socket_t fd, short what, void *arg);
 
 /* The loop's read event on the wake-up pipe: drains the consumer queue. */
 static void kin_on_readable(evutil_socket_t fd, short what, void *arg)
@@ -271,7 +292,7 @@ static void kin_on_readable(evutil_socket_t fd, short what, void *arg)
 
 	while (read(kin->pipefd[0], buf, sizeof(buf)) > 0)
 		;
-	if (kin->closed)
+	if (kin->closed || kin->held)
 		return;
 	for (; n < KIN_DRAIN_BUDGET; n++) {
 		rd_kafka_message_t *rkm = rd_kafka_consumer_poll(kin->rk, 0);
@@ -325,6 +346,7 @@ struct kafka_in *kafka_in_new(const struct config *cfg, struct event_base *base,
 		{"auto.offset.reset", "earliest"},
 		{"log.queue", "true"},
 		{"client.id", "evextract-consumer"},
+		{"queued.max.messages.kbytes", KIN_STR(KIN_QUEUE_KBYTES)},
 	};
 
 	if (!kin) {
@@ -383,7 +405,9 @@ struct kafka_in *kafka_in_new(const struct config *cfg, struct event_base *base,
 	kin->ev = event_new(base, kin->pipefd[0], EV_READ | EV_PERSIST,
 			    kin_on_readable, kin);
 	kin->ev_rewind = evtimer_new(base, kin_on_rewind_timer, kin);
-	if (!kin->ev || event_add(kin->ev, NULL) < 0 || !kin->ev_rewind) {
+	kin->ev_hold = evtimer_new(base, kin_on_hold_timer, kin);
+	if (!kin->ev || event_add(kin->ev, NULL) < 0 || !kin->ev_rewind ||
+	    !kin->ev_hold) {
 		snprintf(errstr, errstr_size, "cannot add the consumer event");
 		goto fail;
 	}
@@ -431,6 +455,8 @@ void kafka_in_destroy(struct kafka_in *kin)
 		event_free(kin->ev);
 	if (kin->ev_rewind)
 		event_free(kin->ev_rewind);
+	if (kin->ev_hold)
+		event_free(kin->ev_hold);
 	if (kin->q) {
 		rd_kafka_queue_io_event_enable(kin->q, -1, NULL, 0);
 		rd_kafka_queue_destroy(kin->q);
@@ -464,16 +490,42 @@ static void kin_pause_all(struct kafka_in *kin, int pause)
 void kafka_in_stop(struct kafka_in *kin)
 {
 	kin->stopped = 1;
+	kin->held = 0;
+	if (kin->ev_hold)
+		event_del(kin->ev_hold);
 	kin_pause_all(kin, 1);
+	kafka_in_kick(kin);
+}
+
+/* The hold lasted KIN_HOLD_MS: pause the partitions for real and poll
+ * again, for rebalances and the poll interval. */
+static void kin_on_hold_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct kafka_in *kin = arg;
+
+	if (!kin->paused || !kin->held)
+		return;
+	kin->held = 0;
+	if (!kin->stopped)
+		kin_pause_all(kin, 1);
+	kafka_in_kick(kin);
+	LOG(LOG_DEBUG, "msg=\"consumer paused\"");
 }
 
 void kafka_in_pause(struct kafka_in *kin)
 {
+	struct timeval tv = {KIN_HOLD_MS / 1000, (KIN_HOLD_MS % 1000) * 1000};
+
 	if (kin->paused)
 		return;
 	kin->paused = 1;
-	kin_pause_all(kin, 1);
-	LOG(LOG_DEBUG, "msg=\"consumer paused\"");
+	if (kin->stopped || !kin->ev_hold || event_add(kin->ev_hold, &tv) < 0) {
+		kin_pause_all(kin, 1);
+		LOG(LOG_DEBUG, "msg=\"consumer paused\"");
+		return;
+	}
+	kin->held = 1;
+	LOG(LOG_DEBUG, "msg=\"consumer held\"");
 }
 
 void kafka_in_resume(struct kafka_in *kin)
@@ -481,8 +533,12 @@ void kafka_in_resume(struct kafka_in *kin)
 	if (!kin->paused)
 		return;
 	kin->paused = 0;
-	if (!kin->stopped)
+	if (kin->held) {
+		kin->held = 0;
+		event_del(kin->ev_hold);
+	} else if (!kin->stopped) {
 		kin_pause_all(kin, 0);
+	}
 	kafka_in_kick(kin);
 	LOG(LOG_DEBUG, "msg=\"consumer resumed\"");
 }

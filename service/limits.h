@@ -127,4 +127,14 @@
 #define EVX_KAFKA_REWIND_RETRY_MS 250
 #endif
 
+/* Consumer backpressure: a full worker queue first holds the consumer (its
+ * prefetched messages wait in librdkafka's queue, bounded by this many kB);
+ * a hold lasting this many milliseconds becomes a pause of the partitions. */
+#ifndef EVX_KAFKA_QUEUE_KBYTES
+#define EVX_KAFKA_QUEUE_KBYTES 16384
+#endif
+#ifndef EVX_KAFKA_HOLD_MS
+#define EVX_KAFKA_HOLD_MS 3000
+#endif
+
 #endif
