@@ -15,28 +15,26 @@
 ARG BASE_REPO=debian
 
 FROM ${BASE_REPO}:bookworm-slim AS build
-ENV DEBIAN_FRONTEND=noninteractive
 RUN apt-get update -qq \
- && apt-get install -y -qq --no-install-recommends \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
       build-essential cmake pkg-config protobuf-c-compiler \
       libpcre2-dev libprotobuf-c-dev libyaml-dev libvectorscan-dev \
       libcjson-dev librdkafka-dev libevent-dev >/dev/null \
  && rm -rf /var/lib/apt/lists/*
-WORKDIR /src
-COPY CMakeLists.txt ./
-COPY proto/ proto/
-COPY service/ service/
-COPY tests/ tests/
-COPY rules/ rules/
+# The context holds only what .dockerignore lets through: the sources, the
+# tests' CMake files (the project's CMakeLists includes them), the rule pack
+# and deploy/image.
+COPY . /src
 # Release build of the one binary (the tests need ../shared and a broker; CI
 # runs them outside the image). The install prefix /usr makes
 # /usr/share/evextract/rules the built-in default pack.
-RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr >/dev/null \
+RUN cmake -S /src -B /build -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr >/dev/null \
  && cmake --build /build --target evextract -j"$(nproc)" \
  && strip /build/evextract \
  && install -D -m 0755 /build/evextract /out/usr/bin/evextract \
+ && install -D -m 0755 /src/deploy/image/healthcheck.sh /out/usr/local/bin/evextract-healthcheck \
  && mkdir -p /out/etc/evextract \
- && cp -r rules /out/etc/evextract/rules \
+ && cp -r /src/rules /out/etc/evextract/rules \
  && /build/evextract rules check -q /out/etc/evextract/rules
 
 # The runtime's files, assembled from Debian packages: the slim base alone is
@@ -48,14 +46,12 @@ RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr 
 # package versions; the final stage is that tree and nothing else: no apt,
 # no dpkg, no coreutils.
 FROM ${BASE_REPO}:bookworm-slim AS runtime
-ENV DEBIAN_FRONTEND=noninteractive
 RUN apt-get update -qq \
- && apt-get install -y -qq --no-install-recommends \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
       libpcre2-8-0 libprotobuf-c1 libyaml-0-2 libvectorscan5 libcjson1 \
       librdkafka1 libevent-2.1-7 libevent-pthreads-2.1-7 ca-certificates >/dev/null \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /out/ /out/
-COPY deploy/image/healthcheck.sh /out/usr/local/bin/evextract-healthcheck
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 RUN mkdir -p /rootfs/usr /rootfs/etc/ssl /rootfs/var/lib/dpkg/status.d /rootfs/tmp \
  && for d in bin lib lib64 sbin; do \
