@@ -88,6 +88,7 @@ struct http_conn {
 	struct bufferevent *bev;    /* evhttp's; we hold one reference */
 	struct timeval deadline;    /* shut the socket after this */
 	int shut;
+	int refused;                /* over the cap: shut at once */
 };
 
 /* Sends code with a text body (a copy of text, n bytes). Always replies. */
@@ -149,12 +150,34 @@ static void http_metrics(struct http *h, struct evhttp_request *req)
 	free(text);
 }
 
+/* Returns 1 when req came on a connection over the cap. */
+static int http_refused(struct http *h, struct evhttp_request *req)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	struct bufferevent *bev =
+		evcon ? evhttp_connection_get_bufferevent(evcon) : NULL;
+
+	for (struct http_conn *c = h->conns; c && bev; c = c->next)
+		if (c->bev == bev)
+			return c->refused;
+	return 0;
+}
+
 /* The one request callback (loop thread): routes by method and path. */
 static void http_handle(struct evhttp_request *req, void *arg)
 {
 	struct http *h = arg;
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+
+	if (http_refused(h, req)) {
+		/* It spoke before the sweep shut it. */
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+				  "Connection", "close");
+		http_text(req, 503, "Service Unavailable",
+			  "too many connections\n");
+		return;
+	}
 
 	if (!uri) {
 		/* evhttp gave up on the request (too large, malformed) and
@@ -253,16 +276,20 @@ static struct bufferevent *http_bevcb(struct event_base *base, void *arg)
 	}
 	bufferevent_incref(c->bev);
 	h->nconns++;
-	if (h->nconns > h->max_conns)
-		h->refused++;  /* deadline now: shut at the next sweep */
-	else
+	if (h->nconns > h->max_conns) {
+		/* Deadline now: shut at the next sweep, which comes at once;
+		 * a request that arrives first gets 503. */
+		h->refused++;
+		c->refused = 1;
+	} else {
 		tv.tv_sec = (long)h->timeout_secs * HTTP_DEADLINE_TIMEOUTS;
+	}
 	event_base_gettimeofday_cached(base, &now);
 	evutil_timeradd(&now, &tv, &c->deadline);
 	c->next = h->conns;
 	h->conns = c;
-	if (!evtimer_pending(h->sweep, NULL)) {
-		struct timeval sw = {0, HTTP_SWEEP_MS * 1000};
+	if (c->refused || !evtimer_pending(h->sweep, NULL)) {
+		struct timeval sw = {0, c->refused ? 0 : HTTP_SWEEP_MS * 1000};
 
 		evtimer_add(h->sweep, &sw);
 	}
