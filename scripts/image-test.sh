@@ -213,7 +213,15 @@ trap image_cleanup EXIT
 svc_broker_start
 # The mounted pack: a copy with its own version, so the events show which
 # pack the container used.
+# It is laid out as the kubelet lays out a ConfigMap volume: the files in a
+# hidden timestamped folder, "..data" linking to it, "core" linking through
+# "..data"; an update writes a new folder and swaps "..data" atomically.
 sed -i 's/^version: .*/version: 7.7.7/' "$rules/core/pack.yaml"
+cm="$dir/cm"
+mkdir -p "$cm/..v1"
+cp -r "$rules/core" "$cm/..v1/core"
+ln -s ..v1 "$cm/..data"
+ln -s ..data/core "$cm/core"
 cp "$shared/corpus/seeds/articles.jsonl" "$dir/articles.jsonl"
 printf '%s\n' '{"id": "image-bad", "body": "cut' >>"$dir/articles.jsonl"
 svc_produce "$dir/articles.jsonl"
@@ -225,12 +233,11 @@ say "produced $(wc -l <"$dir/articles.jsonl") articles (one malformed); offline:
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 tr0=$SECONDS
 cid=$("${RUN[@]}" -d --read-only --name "evx-image-test-$$" \
-	-v "$rules:/etc/evextract/rules:ro" \
+	-v "$cm:/etc/evextract/rules:ro" \
 	-e EVEXTRACT_BROKERS="$KAFKA_BOOTSTRAP" \
 	-e EVEXTRACT_HTTP="127.0.0.1:$port" \
 	-e EVEXTRACT_GROUP_ID=image-test \
 	-e EVEXTRACT_TRANSACTIONAL_ID=image-test-0 \
-	-e EVEXTRACT_WATCH_RULES=false \
 	-e EVEXTRACT_KAFKA_SESSION_TIMEOUT_MS=6000 \
 	"$image" 2>"$dir/podman-run.err")
 svc_wait_events "$want" 120 || fail "fewer than $want committed events within 120 s"
@@ -281,6 +288,36 @@ if [ -f "$src/deploy/lag-exporter/lag_exporter.py" ]; then
 	lag_pid=""
 	say "lag exporter: group image-test, topic articles, lag 0"
 fi
+# A rule change as Kubernetes delivers it: a new version in a new folder,
+# "..data" swapped; the service's watcher must load it without a restart,
+# and a later article's events must name it (and match offline).
+mkdir -p "$cm/..v2"
+cp -r "$rules/core" "$cm/..v2/core"
+sed -i 's/^version: .*/version: 7.7.8/' "$cm/..v2/core/pack.yaml"
+ln -s ..v2 "$cm/..data.tmp"
+mv -T "$cm/..data.tmp" "$cm/..data"
+rm -rf "$cm/..v1"
+ok=""
+for _ in $(seq 1 60); do
+	"${PODMAN[@]}" logs "$cid" 2>&1 | grep -q 'msg="rules reloaded".*core@7.7.8' && { ok=1; break; }
+	sleep 0.5
+done
+[ -n "$ok" ] || fail "the swapped rule pack was not reloaded within 30 s"
+head -n 1 "$shared/corpus/seeds/articles.jsonl" | sed 's/"id": *"\([^"]*\)"/"id": "\1~reload"/' >"$dir/again.jsonl"
+"$evx" extract --rules "$cm" -q "$dir/again.jsonl" >"$dir/again.want"
+more=$(wc -l <"$dir/again.want")
+svc_produce "$dir/again.jsonl"
+svc_wait_events $((want + more)) 60 || fail "no events after the rule swap"
+svc_read_all "$dir/got2.jsonl" 5
+python3 - "$dir/again.want" "$dir/got2.jsonl" <<'PY' || fail "events after the rule swap are wrong"
+import json, sys
+want = {json.loads(l)["event_id"] for l in open(sys.argv[1])}
+got = [json.loads(l) for l in open(sys.argv[2])]
+new = [e for e in got if e["provenance"]["rule_pack_version"] == "7.7.8"]
+assert want and {e["event_id"] for e in new} == want, "ids differ from offline 7.7.8"
+PY
+say "rule pack swapped like a ConfigMap update: reloaded as core@7.7.8 without a restart; $more new events name it"
+
 if [ -n "${EVX_METRICS_OUT:-}" ]; then
 	cp "$dir/metrics.txt" "$EVX_METRICS_OUT"
 	[ -f "$dir/lag.txt" ] && cp "$dir/lag.txt" "$EVX_METRICS_OUT.lag"
