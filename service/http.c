@@ -14,9 +14,10 @@
  * Slow and idle clients: evhttp closes a connection that sends nothing for
  * EVX_HTTP_TIMEOUT_SECS, but any byte restarts that clock, so a client that
  * drips its request a byte at a time could hold a connection for hours. Each
- * connection therefore also has a deadline of three timeouts from its
- * accept, after which its socket is shut down (evhttp then sees the end of
- * the stream and frees the connection itself), and at most
+ * request therefore also has a deadline of three timeouts from the accept
+ * (or from the previous request on a kept-alive connection), after which
+ * the socket is shut down (evhttp then sees the end of the stream and frees
+ * the connection itself), and at most
  * EVX_HTTP_MAX_CONNECTIONS are open at once: one more is shut down as soon
  * as it is accepted. libevent 2.1 has no hook for either, and none that says
  * when evhttp frees a connection, so evhttp's per-connection bufferevent
@@ -150,8 +151,10 @@ static void http_metrics(struct http *h, struct evhttp_request *req)
 	free(text);
 }
 
-/* Returns 1 when req came on a connection over the cap. */
-static int http_refused(struct http *h, struct evhttp_request *req)
+/* The listed connection req came on, or NULL (not listed: memory ran out
+ * in http_bevcb). */
+static struct http_conn *http_conn_of(struct http *h,
+				      struct evhttp_request *req)
 {
 	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
 	struct bufferevent *bev =
@@ -159,8 +162,8 @@ static int http_refused(struct http *h, struct evhttp_request *req)
 
 	for (struct http_conn *c = h->conns; c && bev; c = c->next)
 		if (c->bev == bev)
-			return c->refused;
-	return 0;
+			return c;
+	return NULL;
 }
 
 /* The one request callback (loop thread): routes by method and path. */
@@ -169,14 +172,24 @@ static void http_handle(struct evhttp_request *req, void *arg)
 	struct http *h = arg;
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+	struct http_conn *c = http_conn_of(h, req);
 
-	if (http_refused(h, req)) {
+	if (c && c->refused) {
 		/* It spoke before the sweep shut it. */
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 				  "Connection", "close");
 		http_text(req, 503, "Service Unavailable",
 			  "too many connections\n");
 		return;
+	}
+	if (c && !c->shut) {
+		/* A whole request came: the next one has a deadline of its
+		 * own, so a kept-alive scraper is not cut off. */
+		struct timeval now, tv = {(long)h->timeout_secs *
+					  HTTP_DEADLINE_TIMEOUTS, 0};
+
+		event_base_gettimeofday_cached(h->base, &now);
+		evutil_timeradd(&now, &tv, &c->deadline);
 	}
 
 	if (!uri) {

@@ -33,7 +33,8 @@ struct http *http_new(struct event_base *base, const char *addr,
 int http_port(const struct http *h);
 
 /* Changes the idle timeout (seconds: a connection silent that long is
- * closed, and any connection is closed three timeouts after its accept) and
+ * closed, and one that has not completed a request three timeouts after its
+ * accept or its previous request is closed too) and
  * the most connections open at once (one more is closed at its accept).
  * http_new sets EVX_HTTP_TIMEOUT_SECS and EVX_HTTP_MAX_CONNECTIONS; tests
  * use shorter ones. Applies to connections accepted afterwards. */

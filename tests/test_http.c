@@ -8,7 +8,8 @@
  * it plays hostile clients, each next to an honest one that must still be
  * served at once: a request that stops half-way (closed after the idle
  * timeout), one that drips a byte every 300 ms (closed at its deadline
- * although it is never idle), and one connection too many (closed at once).
+ * although it is never idle), and one connection too many (closed at once);
+ * a kept-alive client asking every 0.75 s must be served past that deadline.
  * Then it stops the loop with event_base_loopexit (the base is made
  * thread-aware for that). The loop thread never sleeps; a 30 s loopexit
  * timer only guards against a hung test. Address errors (bad text, a port
@@ -322,6 +323,49 @@ static void t_drip(void)
 	close(fd);
 }
 
+/* A kept-alive client that asks every 0.75 s is served past the 3 s
+ * deadline (the sixth request comes after 3.75 s): each whole request
+ * starts a new one. */
+static void t_keepalive(void)
+{
+	static const char req[] = "GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n";
+	struct timeval tv = {2, 0};
+	int fd = t_connect(), served = 0;
+
+	CHECK(fd >= 0);
+	if (fd < 0)
+		return;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	for (int i = 0; i < 6; i++) {
+		char buf[1024];
+		size_t n = 0;
+
+		if (send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL) <= 0)
+			break;
+		/* The reply ends with its body, "ok\n". */
+		while (n < sizeof(buf) - 1) {
+			ssize_t r = recv(fd, buf + n, sizeof(buf) - 1 - n, 0);
+
+			if (r <= 0)
+				break;
+			n += (size_t)r;
+			buf[n] = '\0';
+			if (strstr(buf, "\r\n\r\nok\n"))
+				break;
+		}
+		buf[n] = '\0';
+		if (strncmp(buf, "HTTP/1.1 200", 12) != 0)
+			break;
+		served++;
+		usleep(750000);
+	}
+	if (served != 6)
+		fprintf(stderr, "kept-alive client served %d of 6 times\n",
+			served);
+	CHECK_INT(served, 6);
+	close(fd);
+}
+
 /* With T_MAX_CONNS connections open, one more is closed at once (or, when
  * its request beats the closing, answered 503); when they go, requests are
  * served again. */
@@ -364,6 +408,7 @@ static void *t_client(void *arg)
 		t_one(&t_cases[i]);
 	t_stalled();
 	t_drip();
+	t_keepalive();
 	t_too_many();
 	event_base_loopexit(t_base, NULL);
 	return NULL;
