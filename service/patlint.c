@@ -45,7 +45,7 @@
 /* Longest quote of a pattern part in a message. */
 #define PL_QUOTE 48
 /* A set with at least this many of the 256 bytes is a wide wildcard. */
-#define PL_WIDE 190
+#define PL_WIDE 192
 
 struct pl_set {
 	unsigned char b[32];
@@ -217,10 +217,16 @@ static size_t pl_escape(struct pl *p, size_t i, struct pl_set *st, int *zero)
 		} else {
 			j++;
 		}
-		if (c == 'x' || c == 'o')
+		if (c == 'x' || c == 'o') {
 			pl_set_range(st, 128, 255);
-		else
+		} else if (c == 'p') {
+			/* A property: take it as letters and digits. */
+			pl_set_range(st, '0', '9');
+			pl_set_range(st, 'a', 'z');
+			pl_set_range(st, 128, 255);
+		} else {
 			memset(st, 0xff, sizeof(*st));
+		}
 		return j > p->n ? p->n : j;
 	}
 	if (isdigit(c)) {

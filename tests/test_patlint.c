@@ -63,6 +63,8 @@ static const struct t_pat t_pats[] = {
 	/* ... not bounded, not a wildcard, or an alternation on one side. */
 	{"(?:met|talked)[^.]{0,80}(?:summit|talks)", 0, NULL},
 	{"(?:met|talked)\\w*(?:summit|talks)", 0, NULL},
+	{"(?:met|talked)\\p{L}*(?:summit|talks)", 0, NULL},
+	{"(?:met|talked)\\P{L}*(?:summit|talks)", W, NULL},
 	{"summit.*(?:talks|meeting)", 0, NULL},
 	{"(?:met|talked).*", 0, NULL},
 	/* Several at once, and through the syntax corners. */
