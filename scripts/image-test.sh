@@ -88,12 +88,12 @@ if [ ! -x "$lint_dir/node_modules/.bin/dockerfilelint" ]; then
 		--loglevel=error "dockerfilelint@$lint_ver" >"$work/npm.log" 2>&1 ||
 		{ tail -n 20 "$work/npm.log" >&2; die "npm install dockerfilelint failed"; }
 fi
-if ! (cd "$src" && "$lint_dir/node_modules/.bin/dockerfilelint" Dockerfile) \
+if ! (cd "$src" && "$lint_dir/node_modules/.bin/dockerfilelint" Dockerfile deploy/lag-exporter/Dockerfile) \
 		>"$work/lint.txt" 2>&1; then
 	cat "$work/lint.txt" >&2
-	die "dockerfilelint found problems in the Dockerfile"
+	die "dockerfilelint found problems"
 fi
-step "dockerfilelint $lint_ver: Dockerfile clean"
+step "dockerfilelint $lint_ver: Dockerfile and deploy/lag-exporter/Dockerfile clean"
 
 # --- 2. base ------------------------------------------------------------------
 # debootstrap from the mirror apt uses; the trimmed tree is kept as a tarball
