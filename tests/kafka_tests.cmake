@@ -52,6 +52,15 @@ add_test(NAME service_broker_restart
           $<TARGET_FILE:evextract>)
 set_tests_properties(service_broker_restart PROPERTIES LABELS kafka TIMEOUT 360
   RUN_SERIAL TRUE ENVIRONMENT "EVX_SHARED=${EVX_SHARED}")
+# SASL over TLS: the test makes a CA and a broker certificate with openssl and
+# starts the broker with a SASL_SSL listener; the seeds go through `evextract
+# run` with the right password (events equal offline), and a wrong password
+# or a foreign CA must stop the service at start-up with a clear error.
+add_test(NAME service_sasl_ssl
+  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/service_sasl_ssl.sh ${CMAKE_SOURCE_DIR}
+          $<TARGET_FILE:evextract>)
+set_tests_properties(service_sasl_ssl PROPERTIES LABELS kafka TIMEOUT 180
+  RUN_SERIAL TRUE ENVIRONMENT "EVX_SHARED=${EVX_SHARED}")
 # librdkafka's mock cluster in-process (tests/test_kafka_mock.c, built by the
 # unit-test glob): retriable and abortable request errors, coordinator moves
 # and a coordinator outage, and a fenced producer, through cmd_run(). No
