@@ -324,7 +324,7 @@ if [ -n "${EVX_METRICS_OUT:-}" ]; then
 fi
 
 ts=$SECONDS
-"${PODMAN[@]}" stop -t 20 "$cid" >/dev/null
+"${PODMAN[@]}" stop -t 20 "$cid" >/dev/null 2>>"$dir/podman-run.err"
 rc=$("${PODMAN[@]}" inspect --format '{{.State.ExitCode}}' "$cid")
 [ "$rc" = 0 ] || fail "the container exited with $rc after SIGTERM"
 say "podman stop: exit 0 after $((SECONDS - ts)) s"
