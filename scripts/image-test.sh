@@ -200,6 +200,9 @@ cid=""
 lag_pid=""
 image_cleanup() {
 	local rc=$?
+	# No errexit here: the "(exit $rc)" below must not end the trap before
+	# svc_cleanup stops the broker.
+	set +e
 	if [ -n "$cid" ]; then
 		[ $rc -ne 0 ] && { echo "--- container log:" >&2; "${PODMAN[@]}" logs --tail 30 "$cid" >&2 2>&1 || true; }
 		"${PODMAN[@]}" rm -f -t 0 "$cid" >/dev/null 2>&1 || true
