@@ -2,8 +2,8 @@
 # End-to-end benchmark of `evextract run` through a real local broker
 # (scripts/kafka-broker.sh); not part of CTest (it takes minutes).
 #
-#  1. Throughput: N articles (BENCH_ARTICLES, default 50000; the seeds and
-#     tests/corpus/articles.jsonl replicated with distinct ids) are produced
+#  1. Throughput: N articles (BENCH_ARTICLES, default 50000; the base corpus
+#     replicated with distinct ids) are produced
 #     first; then the service is started and timed until all expected events
 #     are visible read_committed (a reader started with the service waits for
 #     them). Articles/s for exactly-once, and for at-least-once when the
@@ -19,6 +19,12 @@
 #
 # Prints a summary, then one machine-readable line:
 #   BENCH_E2E {"articles": N, "eo_articles_per_s": ..., ...}
+#
+# The base corpus (BENCH_CORPUS): "seeds" (default) is the five seed
+# articles and tests/corpus/articles.jsonl, 31 articles dense with events
+# (1.5 events per article, 4 KB seeds); "dev" is every article of the
+# development sets in ../shared/corpus/dev (451 articles of news wire,
+# 0.4 events per article), closer to what a news stream carries.
 #
 # Usage: scripts/bench-e2e.sh [EVEXTRACT]  (default build/evextract);
 # EVX_SHARED names the shared folder; BENCH_WORKERS the service's workers
@@ -39,7 +45,39 @@ command -v stdbuf >/dev/null || fail "stdbuf (coreutils) is needed"
 
 # Events per base article, from the offline extraction of copy 0 of each, so
 # the expected count of any replicated file is known without extracting it.
-svc_gen_articles 31 "$dir/base.jsonl"
+corpus="${BENCH_CORPUS:-seeds}"
+case "$corpus" in
+seeds) svc_gen_articles 31 "$dir/base.jsonl" ;;
+dev)
+	ls "$shared"/corpus/dev/*/articles.jsonl >/dev/null 2>&1 || fail "no dev sets in $shared/corpus/dev"
+	python3 - "$dir/base.jsonl" "$shared"/corpus/dev/*/articles.jsonl <<'PY'
+import json, sys
+with open(sys.argv[1], "w", encoding="utf-8") as out:
+    for path in sys.argv[2:]:
+        for line in open(path, encoding="utf-8"):
+            if line.strip():
+                a = json.loads(line)
+                a["id"] = "%s~0" % a["id"]
+                out.write(json.dumps(a, ensure_ascii=False) + "\n")
+PY
+	;;
+*) fail "BENCH_CORPUS must be seeds or dev, not $corpus" ;;
+esac
+# gen N OUT: the first N articles of the base corpus replicated, copy k with
+# ids "ID~k" (all base articles of copy k, then k+1).
+gen() {
+	python3 - "$1" "$2" "$dir/base.jsonl" <<'PY'
+import json, sys
+n, out = int(sys.argv[1]), sys.argv[2]
+base = [json.loads(l) for l in open(sys.argv[3], encoding="utf-8")]
+with open(out, "w", encoding="utf-8") as f:
+    for i in range(n):
+        k, a = divmod(i, len(base))
+        b = dict(base[a])
+        b["id"] = "%s~%d" % (b["id"].rsplit("~", 1)[0], k)
+        f.write(json.dumps(b, ensure_ascii=False) + "\n")
+PY
+}
 "$evx" extract --rules "$rules" -q "$dir/base.jsonl" >"$dir/base-events.jsonl"
 # expected N: events that the first N generated articles give.
 expected() {
@@ -52,7 +90,6 @@ nb = len(base)
 print(sum(per[base[i]] * (n // nb + (1 if i < n % nb else 0)) for i in range(nb)))
 PY
 }
-[ "$(wc -l <"$dir/base.jsonl")" -eq 31 ] || fail "the base corpus is not 31 articles any more; fix expected()"
 
 svc_broker_start
 hwm() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/${SVC_PID[$1]}/status"; }
@@ -77,7 +114,7 @@ throughput() {
 }
 
 # 1. Throughput at N articles.
-svc_gen_articles "$n" "$dir/articles.jsonl"
+gen "$n" "$dir/articles.jsonl"
 want=$(expected "$n")
 t=$SECONDS
 svc_produce "$dir/articles.jsonl"
@@ -188,7 +225,7 @@ big_s=null big_rss=null big_rate=null
 if [ "$big" -gt 0 ]; then
 	bash "$broker" topics --dir "$dir/broker" create articles.big 3 >/dev/null
 	bash "$broker" topics --dir "$dir/broker" create events.big 3 >/dev/null
-	svc_gen_articles "$big" "$dir/big.jsonl"
+	gen "$big" "$dir/big.jsonl"
 	wantbig=$(expected "$big")
 	t=$SECONDS
 	bash "$broker" produce --dir "$dir/broker" articles.big \
@@ -202,7 +239,8 @@ if [ "$big" -gt 0 ]; then
 fi
 
 echo "=== bench-e2e summary ($(nproc) cores, $(uname -r)) ==="
-printf '  %-34s %s\n' "articles (throughput run)" "$n ($want events)" \
+printf '  %-34s %s\n' "base corpus (BENCH_CORPUS)" "$corpus, $(wc -l <"$dir/base.jsonl") articles" \
+	"articles (throughput run)" "$n ($want events)" \
 	"exactly-once" "$eo_rate articles/s ($eo_s s)" \
 	"at-least-once" "$([ "$alo_rate" = null ] && echo "not implemented" || echo "$alo_rate articles/s ($alo_s s)")" \
 	"latency run" "$rate articles/s for $lat_s s, $lat_n events" \
@@ -211,7 +249,7 @@ printf '  %-34s %s\n' "articles (throughput run)" "$n ($want events)" \
 	"peak RSS at $n articles" "$eo_rss kB" \
 	"peak RSS at BENCH_BIG=$big articles" "$([ "$big_rss" = null ] && echo skipped || echo "$big_rss kB ($big_rate articles/s)")"
 nan2null() { case "$1" in nan|"") echo null ;; *) echo "$1" ;; esac; }
-echo "BENCH_E2E {\"articles\": $n, \"events\": $want, \"eo_seconds\": $eo_s, \"eo_articles_per_s\": $eo_rate," \
+echo "BENCH_E2E {\"corpus\": \"$corpus\", \"articles\": $n, \"events\": $want, \"eo_seconds\": $eo_s, \"eo_articles_per_s\": $eo_rate," \
 	"\"alo_seconds\": $alo_s, \"alo_articles_per_s\": $alo_rate, \"lat_rate\": $rate, \"lat_events\": $lat_n," \
 	"\"lat_p50_ms\": $(nan2null "$lat_p50"), \"lat_p99_ms\": $(nan2null "$lat_p99"), \"lat_max_ms\": $(nan2null "$lat_max")," \
 	"\"proc_p50_ms\": $(nan2null "$proc_p50"), \"proc_p99_ms\": $(nan2null "$proc_p99")," \
