@@ -23,6 +23,10 @@
  * broker by tests/service_*.sh. A fatal error (the producer fenced) must
  * stop the service by itself with exit code 1 and say why.
  *
+ * The rule pack is copied to a temporary folder first and both the offline
+ * extraction and the service load the copy, so edits to the checkout's
+ * rules/ during the run cannot make the two disagree.
+ *
  * The service's log (stderr) goes to a file per scenario, shown on failure.
  * SIGTERM, which ends a healthy run, is ignored by this process outside
  * cmd_run (libevent restores the disposition it found).
@@ -83,6 +87,36 @@ static void ids_add(struct ids *s, const char *id, size_t len)
 static int ids_cmp(const void *a, const void *b)
 {
 	return strcmp(a, b);
+}
+
+/* The copy of the rule pack that both sides load (rules_copy). */
+static char rules_dir[300];
+
+/* Copies the rule pack to a new temporary folder. Returns 0 or -1. */
+static int rules_copy(void)
+{
+	char tmpl[256], cmd[800];
+
+	snprintf(tmpl, sizeof(tmpl), "%s/evx-mock-rules.XXXXXX",
+		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if (!mkdtemp(tmpl))
+		return -1;
+	snprintf(rules_dir, sizeof(rules_dir), "%s/rules", tmpl);
+	snprintf(cmd, sizeof(cmd), "cp -r '%s' '%s'", cmd_rules_path(NULL),
+		 rules_dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void rules_remove(void)
+{
+	char cmd[700], *slash;
+
+	if (!*rules_dir || !(slash = strrchr(rules_dir, '/')))
+		return;
+	*slash = '\0';
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", rules_dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "test_kafka_mock: cannot remove %s\n", rules_dir);
 }
 
 static double now_s(void)
@@ -421,7 +455,7 @@ static void run_scenario(enum scenario sc, struct extractor *x)
 	s.argv[s.argc++] = "--brokers";
 	s.argv[s.argc++] = brokers;
 	s.argv[s.argc++] = "--rules";
-	s.argv[s.argc++] = (char *)cmd_rules_path(NULL);
+	s.argv[s.argc++] = rules_dir;
 	s.argv[s.argc++] = "--http";
 	s.argv[s.argc++] = "";
 	s.argv[s.argc++] = "--group-id";
@@ -584,7 +618,8 @@ int main(void)
 	ign.sa_handler = SIG_IGN;
 	sigaction(SIGTERM, &ign, NULL);
 	CHECK_INT(corpus_load(), 0);
-	rs = cmd_load_ruleset(cmd_rules_path(NULL));
+	CHECK_INT(rules_copy(), 0);
+	rs = cmd_load_ruleset(rules_dir);
 	CHECK(rs != NULL);
 	if (rs)
 		x = extract_new(rs, err, sizeof(err));
@@ -599,5 +634,6 @@ int main(void)
 	for (size_t i = 0; i < ncorpus; i++)
 		free(corpus[i]);
 	free(corpus);
+	rules_remove();
 	return CHECK_DONE();
 }
