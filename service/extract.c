@@ -143,6 +143,8 @@ struct extractor {
 	uint32_t nmatch;         /* filler matches collected, numbering hits */
 	uint32_t *seg_end;       /* sentence ends, for the prefilter scan */
 	size_t cap_seg;
+	uint32_t *ctx;           /* context fillers some event still needs */
+	size_t cap_ctx;
 	struct date_val anchor;
 	const struct article *a;
 	int limit_hit;           /* a rule hit its match limit on this article */
@@ -178,6 +180,7 @@ void extract_destroy(struct extractor *x)
 	free(x->events);
 	free(x->hits);
 	free(x->seg_end);
+	free(x->ctx);
 	free(x);
 }
 
@@ -1372,24 +1375,54 @@ static uint32_t norm_of(const struct text *t, uint32_t off)
 static int apply_context_fillers(struct extractor *x, const uint32_t *cand,
 				 int ncand, char *errstr, size_t errstr_size)
 {
-	int any = 0, rc;
+	int nctx = 0, rc;
 
-	for (int k = 0; k < ncand && !any; k++) {
+	if (!x->nevents)
+		return 0;
+	/* A context filler runs only when some event of a type it fills still
+	 * lacks one of its fields: its hits serve nothing else. */
+	if (grow((void **)&x->ctx, &x->cap_ctx, 2 * (size_t)ncand + 1,
+		 sizeof(*x->ctx)))
+		return -1;
+	for (int k = 0; k < ncand; k++) {
 		const struct rs_rule *f = &x->rs->rules[cand[k]];
+		int needed = 0;
 
-		any = !f->type && f->scope != RP_SCOPE_SENTENCE;
+		if (f->type || f->scope == RP_SCOPE_SENTENCE)
+			continue;
+		for (size_t e = 0; e < x->nevents && !needed; e++) {
+			if (!type_filled_by(f, x->events[e].type))
+				continue;
+			for (size_t g = 0; g < f->ngroups && !needed; g++)
+				needed = !field_is_set(&x->events[e],
+						       field_kind(f->groups[g].field),
+						       f->groups[g].field);
+		}
+		if (needed)
+			x->ctx[nctx++] = cand[k];
 	}
-	if (!any || !x->nevents)
+	if (!nctx)
 		return 0;
 	x->nhits = 0;
 	/* Each sentence runs only the fillers its prefilter segment allows. */
 	for (size_t si = 0; si < x->t.nsent; si++) {
 		const uint32_t *scand;
 		int nscand = ruleset_segment_candidates(x->rs, x->sc, si, &scand);
+		uint32_t *sctx = x->ctx + nctx;
+		int n = 0;
 
-		if (nscand <= 0)
+		/* Both lists are in rule order: keep the needed ones. */
+		for (int a = 0, b = 0; a < nscand && b < nctx;) {
+			if (scand[a] < x->ctx[b])
+				a++;
+			else if (scand[a] > x->ctx[b])
+				b++;
+			else
+				sctx[n++] = scand[a++], b++;
+		}
+		if (n == 0)
 			continue;
-		rc = collect_fill_hits(x, scand, nscand, x->t.sent[si].start,
+		rc = collect_fill_hits(x, sctx, n, x->t.sent[si].start,
 				       x->t.sent[si].end, 1, 0, errstr, errstr_size);
 		if (rc == -2)
 			x->limit_hit = 1;
