@@ -172,6 +172,9 @@ assert c["readinessProbe"]["httpGet"]["path"] == "/readyz", "readiness not on /r
 assert c["resources"]["requests"] and c["resources"]["limits"], "no resources"
 assert pod["securityContext"]["runAsNonRoot"] is True, "not runAsNonRoot"
 assert c["securityContext"]["readOnlyRootFilesystem"] is True, "root filesystem writable"
+# Service links would put EVEXTRACT_METRICS_SERVICE_HOST etc. in the
+# environment, which evextract rejects as unknown settings.
+assert pod.get("enableServiceLinks") is False, "enableServiceLinks is not false"
 kinds = {d["kind"] for d in docs}
 for k in ("ConfigMap", "Service", "PodDisruptionBudget", "ScaledObject"):
     assert k in kinds, "no " + k
