@@ -18,7 +18,7 @@
  * (null means absent). A member of the wrong type is an error, unknown
  * members are ignored, and a known member given twice is an error (JSON does
  * not say which one wins). More than EVX_MAX_JSON_FIELDS members is reported
- * as ARTICLE_ERR_SIZE ("too_large"): it is a cap, like the byte limit.
+ * as ARTICLE_ERR_FIELDS ("too_many_fields"), so the DLQ names the cap.
  *
  * The result's strings are copies in the caller's arena; the cJSON tree (or
  * the unpacked protobuf message) is freed before returning. Protobuf strings
@@ -82,6 +82,8 @@ const char *article_reason(int err)
 		return "bad_protobuf";
 	case ARTICLE_ERR_NOMEM:
 		return "out_of_memory";
+	case ARTICLE_ERR_FIELDS:
+		return "too_many_fields";
 	}
 	return "unknown";
 }
@@ -311,7 +313,7 @@ int article_decode_json(const char *buf, size_t len, size_t max_bytes,
 			art_err(errstr, errstr_size,
 				"article has more than %d members",
 				EVX_MAX_JSON_FIELDS);
-			rc = ARTICLE_ERR_SIZE;
+			rc = ARTICLE_ERR_FIELDS;
 			goto out;
 		}
 		for (int f = 0; f < ART_NFIELDS; f++) {

@@ -45,6 +45,7 @@ enum article_err {
 	ARTICLE_ERR_DEPTH = -5,    /* nested deeper than EVX_MAX_JSON_DEPTH */
 	ARTICLE_ERR_PROTOBUF = -6, /* not a valid Article message */
 	ARTICLE_ERR_NOMEM = -7,
+	ARTICLE_ERR_FIELDS = -8,   /* more than EVX_MAX_JSON_FIELDS members */
 };
 
 /* Short stable name of an error ("bad_json", "missing_field", ...). */

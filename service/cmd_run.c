@@ -944,6 +944,7 @@ static int run_start(struct run *r)
 		LOG(LOG_ERROR, "msg=\"cannot start workers\" err=\"%s\"", err);
 		return 1;
 	}
+	pipeline_set_time_budget(r->pl, r->cfg.article_time_budget_ms);
 	r->ev_done = event_new(r->base, pipeline_wake_fd(r->pl),
 			       EV_READ | EV_PERSIST, run_on_done, r);
 	if (!r->ev_done || event_add(r->ev_done, NULL) < 0)

@@ -122,6 +122,11 @@ static const struct config_opt config_opts[] = {
 	 .defval = EVX_MAX_ARTICLE_BYTES, .min = 1024,
 	 .max = 1024.0 * 1024 * 1024, .offset = OFF(max_bytes), .arg = "SIZE",
 	 .help = "largest article accepted; larger ones go to the DLQ"},
+	{.name = "article-time-budget-ms", .type = CONFIG_LONG,
+	 .defval = EVX_ARTICLE_TIME_BUDGET_MS, .min = 0, .max = 3600000,
+	 .offset = OFF(article_time_budget_ms), .arg = "MS",
+	 .help = "extraction time one article may take before it is "
+		 "abandoned to the DLQ (time_budget); 0: no budget"},
 	{.name = "http", .type = CONFIG_STRING, .def = "127.0.0.1:8080",
 	 .offset = OFF(http), .arg = "HOST:PORT",
 	 .help = "listen address of /healthz, /readyz, /metrics; empty "

@@ -44,6 +44,8 @@ struct config {
 	long commit_batch;          /* commit after this many articles too, default 1000 */
 	long queue_max;             /* articles in flight per worker before pausing, default 1000 */
 	size_t max_bytes;           /* article size limit, default EVX_MAX_ARTICLE_BYTES */
+	long article_time_budget_ms; /* extraction time per article, default
+	                             * EVX_ARTICLE_TIME_BUDGET_MS; 0: none */
 	char *http;                 /* HTTP listen address "host:port", default "127.0.0.1:8080"; "" disables */
 	char *log_level;            /* debug|info|warn|error, default info */
 	long shutdown_timeout_ms;   /* orderly shutdown budget, default 10000 */

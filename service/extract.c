@@ -34,9 +34,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "arena.h"
 #include "dates.h"
+#include "limits.h"
 #include "numbers.h"
 #include "text.h"
 
@@ -148,6 +150,9 @@ struct extractor {
 	struct date_val anchor;
 	const struct article *a;
 	int limit_hit;           /* a rule hit its match limit on this article */
+	const char *limit;       /* the cap this article hit (extract_limit) */
+	long budget_ms;          /* time budget per article, 0: none */
+	struct timespec t0;      /* when extract_article() began */
 };
 
 struct extractor *extract_new(const struct ruleset *rs, char *errstr,
@@ -160,6 +165,7 @@ struct extractor *extract_new(const struct ruleset *rs, char *errstr,
 		return NULL;
 	}
 	x->rs = rs;
+	x->budget_ms = EVX_ARTICLE_TIME_BUDGET_MS;
 	x->sc = ruleset_scratch_new(rs, errstr, errstr_size);
 	if (!x->sc)
 		goto fail;
@@ -187,6 +193,40 @@ void extract_destroy(struct extractor *x)
 struct arena *extract_arena(struct extractor *x)
 {
 	return &x->arena;
+}
+
+void extract_set_time_budget(struct extractor *x, long ms)
+{
+	x->budget_ms = ms > 0 ? ms : 0;
+}
+
+const char *extract_limit(const struct extractor *x)
+{
+	return x->limit;
+}
+
+/* Whether the article has used up its time budget (wall clock since
+ * extract_article began; CLOCK_MONOTONIC is read without a system call). */
+static int over_budget(const struct extractor *x)
+{
+	struct timespec now;
+
+	if (!x->budget_ms)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - x->t0.tv_sec) * 1000L +
+		       (now.tv_nsec - x->t0.tv_nsec) / 1000000L >= x->budget_ms;
+}
+
+/* Abandons the article: the time budget is spent. Returns -1. */
+static int budget_spent(struct extractor *x, size_t si, char *errstr,
+			size_t errstr_size)
+{
+	x->limit = "time_budget";
+	snprintf(errstr, errstr_size,
+		 "time budget of %ld ms spent at sentence %zu of %zu",
+		 x->budget_ms, si + 1, x->t.nsent);
+	return -1;
 }
 
 void extract_begin(struct extractor *x)
@@ -1534,10 +1574,15 @@ static int merge_all(struct extractor *x, const struct article_origin *origin,
 			continue;
 		}
 		if (x->nevents >= EVX_MAX_EVENTS_PER_ARTICLE) {
-			snprintf(errstr, errstr_size,
-				 "more than %d events in one article",
-				 EVX_MAX_EVENTS_PER_ARTICLE);
-			return -1;
+			/* Keep the first events and finish them; the article
+			 * goes to the DLQ as well (extract_limit). */
+			if (!x->limit) {
+				x->limit = "too_many_events";
+				snprintf(errstr, errstr_size,
+					 "more than %d events in one article",
+					 EVX_MAX_EVENTS_PER_ARTICLE);
+			}
+			continue;
 		}
 		if (grow((void **)&x->events, &x->cap_events, x->nevents + 1,
 			 sizeof(*x->events)))
@@ -1566,7 +1611,10 @@ int extract_article(struct extractor *x, const struct article *a,
 	x->ncand = 0;
 	x->nevents = 0;
 	x->limit_hit = 0;
+	x->limit = NULL;
 	x->nmatch = 0;
+	if (x->budget_ms)
+		clock_gettime(CLOCK_MONOTONIC, &x->t0);
 	if (!a->published_at || dates_parse_anchor(a->published_at, &x->anchor))
 		memset(&x->anchor, 0, sizeof(x->anchor));
 	if (text_normalise(&x->t, a->body, a->body_len) || text_split(&x->t)) {
@@ -1598,6 +1646,10 @@ int extract_article(struct extractor *x, const struct article *a,
 		const uint32_t *scand;
 		int nscand = ruleset_segment_candidates(x->rs, x->sc, si, &scand);
 
+		/* The budget is checked between rule runs: one run is bounded
+		 * by the PCRE2 match limit, an article of many is not. */
+		if (nscand > 0 && over_budget(x))
+			return budget_spent(x, si, errstr, errstr_size);
 		rc = run_rules(x, scand, nscand, RP_SCOPE_SENTENCE, sp->start,
 			       sp->end, (uint32_t)si, errstr, errstr_size);
 		if (rc == -2)
@@ -1632,6 +1684,8 @@ int extract_article(struct extractor *x, const struct article *a,
 			apply_fillers(x, &x->cand[c], first);
 	}
 	if (x->t.nsent) {
+		if (over_budget(x))
+			return budget_spent(x, x->t.nsent - 1, errstr, errstr_size);
 		rc = run_rules(x, cand, ncand, RP_SCOPE_ARTICLE, 0,
 			       (uint32_t)x->t.norm_len, 0, errstr, errstr_size);
 		if (rc == -2)
@@ -1646,5 +1700,16 @@ int extract_article(struct extractor *x, const struct article *a,
 		return rc;
 	*events = x->events;
 	*nevents = x->nevents;
-	return limit_hit || x->limit_hit ? -2 : 0;
+	/* Which cap to name when several were hit: a rule's match limit
+	 * first (its message is in errstr), then the events cap, then a cut
+	 * sentence. */
+	if (limit_hit || x->limit_hit)
+		x->limit = "match_limit";
+	if (!x->limit && x->t.ncut) {
+		x->limit = "sentence_too_long";
+		snprintf(errstr, errstr_size,
+			 "a sentence longer than %d bytes was cut (%zu cuts)",
+			 EVX_MAX_SENTENCE_BYTES, x->t.ncut);
+	}
+	return x->limit ? -2 : 0;
 }

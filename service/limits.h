@@ -8,27 +8,33 @@
 #ifndef EVX_LIMITS_H
 #define EVX_LIMITS_H
 
-/* Largest article (raw JSON or protobuf message) accepted, in bytes. */
+/* Largest article (raw JSON or protobuf message) accepted, in bytes; a
+ * larger one goes to the DLQ, reason "too_large" (`--max-bytes`). */
 #ifndef EVX_MAX_ARTICLE_BYTES
 #define EVX_MAX_ARTICLE_BYTES (1024 * 1024)
 #endif
 
-/* Deepest JSON nesting accepted in an article object. */
+/* Deepest JSON nesting accepted in an article object (DLQ reason
+ * "too_deep"). */
 #ifndef EVX_MAX_JSON_DEPTH
 #define EVX_MAX_JSON_DEPTH 16
 #endif
 
-/* Most members accepted in one article object. */
+/* Most members accepted in one article object (DLQ reason
+ * "too_many_fields"). */
 #ifndef EVX_MAX_JSON_FIELDS
 #define EVX_MAX_JSON_FIELDS 64
 #endif
 
-/* Longest sentence handed to the rules; longer ones are cut at this size. */
+/* Longest sentence handed to the rules; longer ones are cut at this size
+ * (the events of the pieces are kept) and the article also goes to the DLQ,
+ * reason "sentence_too_long". */
 #ifndef EVX_MAX_SENTENCE_BYTES
 #define EVX_MAX_SENTENCE_BYTES 8192
 #endif
 
-/* Most events kept per article; more are reported as an error. */
+/* Most events kept per article; the first ones are kept and the article
+ * also goes to the DLQ, reason "too_many_events". */
 #ifndef EVX_MAX_EVENTS_PER_ARTICLE
 #define EVX_MAX_EVENTS_PER_ARTICLE 256
 #endif
@@ -43,12 +49,23 @@
 #define EVX_MAX_LIST_VALUES 32
 #endif
 
-/* PCRE2 match limit (backtracking steps) and depth limit per match call. */
+/* PCRE2 match limit (backtracking steps) and depth limit per match call
+ * (with JIT, the JIT stack below bounds the depth). A rule that hits either
+ * is skipped for that subject; the article's other events are kept and it
+ * also goes to the DLQ, reason "match_limit". */
 #ifndef EVX_PCRE2_MATCH_LIMIT
 #define EVX_PCRE2_MATCH_LIMIT 200000
 #endif
 #ifndef EVX_PCRE2_DEPTH_LIMIT
 #define EVX_PCRE2_DEPTH_LIMIT 2000
+#endif
+
+/* Wall-clock time one article may spend in extraction, in ms, checked
+ * between rule runs; an article over it is abandoned to the DLQ, reason
+ * "time_budget". `evextract run --article-time-budget-ms` overrides it
+ * (0: no budget). */
+#ifndef EVX_ARTICLE_TIME_BUDGET_MS
+#define EVX_ARTICLE_TIME_BUDGET_MS 1000
 #endif
 
 /* PCRE2 JIT stack per worker, in bytes (start and maximum). */

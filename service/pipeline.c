@@ -29,6 +29,7 @@
 #include "article.h"
 #include "event.h"
 #include "extract.h"
+#include "limits.h"
 #include "log.h"
 
 struct pipeline_worker {
@@ -49,6 +50,7 @@ struct pipeline {
 	struct pipeline_worker *w;
 	size_t nworkers;
 	size_t max_bytes;
+	long budget_ms;               /* set before the first job */
 	int pipefd[2];
 	pthread_mutex_t done_mu;
 	struct pipeline_job *done_head, *done_tail;
@@ -131,7 +133,10 @@ static int pipeline_bind(struct pipeline_worker *w, struct pipeline_gen *gen,
 	pipeline_gen_unref(w->gen);
 	w->gen = pipeline_gen_ref(gen);
 	w->x = extract_new(gen->rs, err, errsize);
-	return w->x ? 0 : -1;
+	if (!w->x)
+		return -1;
+	extract_set_time_budget(w->x, w->p->budget_ms);
+	return 0;
 }
 
 /* Decodes and extracts one job, filling its result fields. Worker thread. */
@@ -168,8 +173,13 @@ static void pipeline_run_job(struct pipeline_worker *w,
 	rc = extract_article(w->x, &a, &origin, &events, &nevents, job->err,
 			     sizeof(job->err));
 	if (rc == -1) {
+		const char *limit = extract_limit(w->x);
+
+		/* A spent time budget abandons the article; any other
+		 * failure is an extraction error. */
 		job->dlq_stage = "extract";
-		job->dlq_reason = "extract_error";
+		job->dlq_reason = limit && strcmp(limit, "time_budget") == 0 ?
+					  limit : "extract_error";
 		return;
 	}
 	job->out = nevents ? calloc(nevents, sizeof(*job->out)) : NULL;
@@ -199,7 +209,8 @@ static void pipeline_run_job(struct pipeline_worker *w,
 	if (rc == -2) {
 		job->status = PIPELINE_PARTIAL;
 		job->dlq_stage = "extract";
-		job->dlq_reason = "match_limit";
+		job->dlq_reason = extract_limit(w->x) ? extract_limit(w->x)
+						      : "match_limit";
 	} else {
 		job->status = PIPELINE_OK;
 	}
@@ -269,6 +280,7 @@ struct pipeline *pipeline_new(size_t nworkers, size_t max_bytes, char *errstr,
 	p->pipefd[0] = p->pipefd[1] = -1;
 	pthread_mutex_init(&p->done_mu, NULL);
 	p->max_bytes = max_bytes;
+	p->budget_ms = EVX_ARTICLE_TIME_BUDGET_MS;
 	p->w = calloc(nworkers, sizeof(*p->w));
 	if (!p->w) {
 		snprintf(errstr, errstr_size, "out of memory");
@@ -337,6 +349,11 @@ void pipeline_destroy(struct pipeline *p, void (*free_opaque)(void *))
 		close(p->pipefd[1]);
 	free(p->w);
 	free(p);
+}
+
+void pipeline_set_time_budget(struct pipeline *p, long ms)
+{
+	p->budget_ms = ms > 0 ? ms : 0;
 }
 
 int pipeline_wake_fd(const struct pipeline *p)

@@ -33,7 +33,7 @@ enum pipeline_format { PIPELINE_JSON = 0, PIPELINE_PROTOBUF = 1 };
 enum pipeline_status {
 	PIPELINE_OK = 0,        /* events (maybe none) to produce */
 	PIPELINE_DLQ = 1,       /* no events; the article goes to the DLQ */
-	PIPELINE_PARTIAL = 2,   /* events found before a match limit, and the DLQ */
+	PIPELINE_PARTIAL = 2,   /* events found within a cap, and the DLQ */
 	PIPELINE_CANCELLED = 3, /* never run (pipeline_cancel_queued): do it again later */
 };
 
@@ -60,7 +60,7 @@ struct pipeline_job {
 	/* Set by the worker. */
 	enum pipeline_status status;
 	const char *dlq_stage;  /* "decode" or "extract" */
-	const char *dlq_reason; /* article_reason() or "match_limit", "extract_error" */
+	const char *dlq_reason; /* article_reason(), extract_limit() or "extract_error" */
 	char err[256];
 	char *pb;
 	size_t pblen, pbcap;
@@ -80,6 +80,11 @@ void pipeline_gen_unref(struct pipeline_gen *g);
 /* Starts nworkers threads. max_bytes is the article size limit. */
 struct pipeline *pipeline_new(size_t nworkers, size_t max_bytes, char *errstr,
 			      size_t errstr_size);
+
+/* Sets the time budget per article (ms, 0: none; default
+ * EVX_ARTICLE_TIME_BUDGET_MS) of the workers' extractors. Call it before
+ * the first pipeline_submit(). */
+void pipeline_set_time_budget(struct pipeline *p, long ms);
 
 /* Stops the workers (jobs still queued are freed unprocessed, their opaque
  * messages handed to free_opaque when not NULL) and frees everything. */

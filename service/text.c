@@ -373,6 +373,8 @@ static int text_add(struct text *t, size_t start, size_t end)
 
 		size_t cut = start + EVX_MAX_SENTENCE_BYTES, piece_end;
 
+		t->ncut++;
+
 		while (cut > start && s[cut] != ' ')
 			cut--;
 		if (cut > start) {
@@ -462,6 +464,7 @@ int text_split(struct text *t)
 	size_t ls = 0;
 
 	t->nsent = 0;
+	t->ncut = 0;
 	if (!t->norm)
 		return 0;
 	while (ls < t->norm_len) {

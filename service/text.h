@@ -26,6 +26,7 @@ struct text {
 	struct text_span *sent;  /* sentences in order, covering the non-blank text */
 	size_t nsent;
 	size_t cap_norm, cap_sent; /* allocated sizes, reused between articles */
+	size_t ncut;           /* cuts text_split made in over-long sentences */
 };
 
 /* Normalises body (len bytes, valid UTF-8) into t, reusing t's buffers.
@@ -36,8 +37,9 @@ int text_normalise(struct text *t, const char *body, size_t len);
  * a sentence; '.', '!' and '?' end one unless they belong to an abbreviation
  * ("U.S.", "Mr.", "Aug. 28", "Gen.", initials "J. R."), a number ("3.5") or
  * an ellipsis inside a quote. Closing quotes and brackets after the stop stay
- * in the sentence. Sentences longer than EVX_MAX_SENTENCE_BYTES are cut.
- * Returns 0, or -1 when out of memory. */
+ * in the sentence. Sentences longer than EVX_MAX_SENTENCE_BYTES are cut
+ * (counted in t->ncut, so the caller can report the article). Returns 0,
+ * or -1 when out of memory. */
 int text_split(struct text *t);
 
 /* Maps a normalised span to original body offsets. */

@@ -70,3 +70,11 @@ if(TARGET test_kafka_mock)
   set_tests_properties(test_kafka_mock PROPERTIES LABELS kafka TIMEOUT 400
     RUN_SERIAL TRUE)
 endif()
+# Hostile input: for every cap of service/limits.h an article just over it
+# goes to the DLQ with the cap's name as dlq-reason, and the good articles
+# after it on the same partition give every event of the offline extraction.
+add_test(NAME service_limits
+  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/service_limits.sh ${CMAKE_SOURCE_DIR}
+          $<TARGET_FILE:evextract>)
+set_tests_properties(service_limits PROPERTIES LABELS kafka TIMEOUT 240
+  RUN_SERIAL TRUE ENVIRONMENT "EVX_SHARED=${EVX_SHARED}")

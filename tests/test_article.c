@@ -206,7 +206,7 @@ static void test_json_limits(struct arena *ar)
 	free(s);
 	s = members(EVX_MAX_JSON_FIELDS + 1);
 	CHECK_INT(article_decode_json(s, strlen(s), 0, ar, &a, err, sizeof(err)),
-		  ARTICLE_ERR_SIZE);
+		  ARTICLE_ERR_FIELDS);
 	snprintf(want, sizeof(want), "article has more than %d members", EVX_MAX_JSON_FIELDS);
 	CHECK_STR(err, want);
 	free(s);
@@ -344,6 +344,7 @@ static void test_reasons(void)
 	CHECK_STR(article_reason(ARTICLE_ERR_FIELD), "missing_field");
 	CHECK_STR(article_reason(ARTICLE_ERR_UTF8), "invalid_utf8");
 	CHECK_STR(article_reason(ARTICLE_ERR_SIZE), "too_large");
+	CHECK_STR(article_reason(ARTICLE_ERR_FIELDS), "too_many_fields");
 	CHECK_STR(article_reason(ARTICLE_ERR_DEPTH), "too_deep");
 	CHECK_STR(article_reason(ARTICLE_ERR_PROTOBUF), "bad_protobuf");
 	CHECK_STR(article_reason(ARTICLE_ERR_NOMEM), "out_of_memory");

@@ -4,7 +4,9 @@
  * DLQ headers carry, a match limit gives the events found and a dead letter,
  * each partition's jobs complete in offset order across workers, jobs of
  * two ruleset generations run side by side (the reload swap), and
- * cancelling the queue (shutdown) leaves the finished jobs a prefix.
+ * cancelling the queue (shutdown) leaves the finished jobs a prefix, and
+ * every cap of limits.h sends an article just over it to the DLQ with the
+ * cap's name while the next article, at the cap, is processed.
  */
 #include <poll.h>
 #include <stdio.h>
@@ -13,6 +15,7 @@
 
 #include "check.h"
 #include "extract.h"
+#include "limits.h"
 #include "pipeline.h"
 
 #define PACK EVX_TEST_DATA "/packs/extract"
@@ -129,6 +132,262 @@ static void test_cases(struct pipeline *p, struct pipeline_gen *gen)
 	}
 }
 
+/*
+ * Caps (service/limits.h): for each one an article just over it, which must
+ * come back with the DLQ reason that names the cap, followed on the same
+ * partition by an article at the cap (or a plain good one where the cap has
+ * no "at"), which must give the events a plain extractor finds. Articles are
+ * built at run time from the caps' values, with the rules of
+ * tests/packs/limits.
+ */
+#define LIM_PACK EVX_TEST_DATA "/packs/limits"
+#define LIM_EVENT "qxv struck Kyiv on March 3, 2020.\\n"
+#define LIM_BUDGET_MS 300
+
+/* A growing string for building articles. */
+struct lim_buf {
+	char *s;
+	size_t len, cap;
+};
+
+static void lim_add(struct lim_buf *b, const char *str, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		b->cap = (b->len + n + 1) * 2;
+		b->s = realloc(b->s, b->cap);
+		if (!b->s)
+			abort();
+	}
+	memcpy(b->s + b->len, str, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+static void lim_str(struct lim_buf *b, const char *str)
+{
+	lim_add(b, str, strlen(str));
+}
+
+static void lim_rep(struct lim_buf *b, const char *str, size_t times)
+{
+	for (size_t i = 0; i < times; i++)
+		lim_str(b, str);
+}
+
+/* An article of exactly n bytes: an event, then short sentences, then
+ * spaces to the size. */
+static char *lim_sized(size_t n)
+{
+	struct lim_buf b = {0};
+
+	lim_str(&b, "{\"id\":\"size\",\"body\":\"" LIM_EVENT);
+	while (b.len + 12 + 2 <= n)
+		lim_str(&b, "Calm day.\\n");
+	while (b.len + 2 < n)
+		lim_str(&b, " ");
+	lim_str(&b, "\"}");
+	return b.s;
+}
+
+static char *lim_size(int over)
+{
+	return lim_sized((size_t)EVX_MAX_ARTICLE_BYTES + (over ? 1 : 0));
+}
+
+/* Nesting depth EVX_MAX_JSON_DEPTH (+ 1 over), the object counting 1. */
+static char *lim_depth(int over)
+{
+	struct lim_buf b = {0};
+	size_t n = EVX_MAX_JSON_DEPTH - 1 + (over ? 1 : 0);
+
+	lim_str(&b, "{\"id\":\"deep\",\"body\":\"" LIM_EVENT "\",\"x\":");
+	lim_rep(&b, "[", n);
+	lim_rep(&b, "]", n);
+	lim_str(&b, "}");
+	return b.s;
+}
+
+/* EVX_MAX_JSON_FIELDS members (+ 1 over). */
+static char *lim_fields(int over)
+{
+	struct lim_buf b = {0};
+	char m[32];
+
+	lim_str(&b, "{\"id\":\"fields\",\"body\":\"" LIM_EVENT "\"");
+	for (int i = 2; i < EVX_MAX_JSON_FIELDS + (over ? 1 : 0); i++) {
+		snprintf(m, sizeof(m), ",\"m%d\":%d", i, i);
+		lim_str(&b, m);
+	}
+	lim_str(&b, "}");
+	return b.s;
+}
+
+/* A sentence of EVX_MAX_SENTENCE_BYTES bytes (+ 1 over) after an event. */
+static char *lim_sentence(int over)
+{
+	struct lim_buf b = {0};
+	size_t n = EVX_MAX_SENTENCE_BYTES + (over ? 1 : 0);
+
+	lim_str(&b, "{\"id\":\"sentence\",\"body\":\"" LIM_EVENT);
+	for (size_t i = 0; i < n; i++)
+		lim_str(&b, i % 5 == 4 ? " " : "y");
+	lim_str(&b, "\"}");
+	return b.s;
+}
+
+/* EVX_MAX_EVENTS_PER_ARTICLE distinct events (+ 1 over): one date each. */
+static char *lim_events(int over)
+{
+	static const char *const month[] = {"January", "February", "March",
+		"April", "May", "June", "July", "August", "September",
+		"October", "November", "December"};
+	struct lim_buf b = {0};
+	char line[96];
+
+	lim_str(&b, "{\"id\":\"events\",\"body\":\"");
+	for (int i = 0; i < EVX_MAX_EVENTS_PER_ARTICLE + (over ? 1 : 0); i++) {
+		snprintf(line, sizeof(line), "qxv struck Kyiv on %s %d, %d.\\n",
+			 month[i / 28 % 12], i % 28 + 1, 2000 + i / (28 * 12));
+		lim_str(&b, line);
+	}
+	lim_str(&b, "\"}");
+	return b.s;
+}
+
+/* A run of a's that backtracks past the match limit (a few do not). */
+static char *lim_match(int over)
+{
+	struct lim_buf b = {0};
+
+	lim_str(&b, "{\"id\":\"match\",\"body\":\"" LIM_EVENT "zzq ");
+	lim_rep(&b, "a", over ? 40 : 4);
+	lim_str(&b, "!\"}");
+	return b.s;
+}
+
+/* Brackets nested past the JIT stack (the depth limit without JIT). */
+static char *lim_nesting(int over)
+{
+	struct lim_buf b = {0};
+	size_t n = over ? 20000 : 100;
+
+	lim_str(&b, "{\"id\":\"nesting\",\"body\":\"" LIM_EVENT "zzd ");
+	lim_rep(&b, "(\\n", n);
+	/* One closing bracket is enough to get past PCRE2's check that the
+	 * subject holds the last literal of the pattern. */
+	lim_rep(&b, ")", over ? 1 : n);
+	lim_str(&b, "\"}");
+	return b.s;
+}
+
+/* Thousands of sentences that each run a rule to its match limit: far more
+ * than LIM_BUDGET_MS of work. */
+static char *lim_time(int over)
+{
+	struct lim_buf b = {0};
+
+	lim_str(&b, "{\"id\":\"time\",\"body\":\"" LIM_EVENT);
+	if (over)
+		lim_rep(&b, "zzq aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!\\n", 3000);
+	lim_str(&b, "\"}");
+	return b.s;
+}
+
+static const struct lim_case {
+	const char *name;
+	char *(*make)(int over);
+	enum pipeline_status status;  /* of the article over the cap */
+	const char *stage, *reason;
+	long nout;                    /* events of it, -1: not checked */
+} lim_cases[] = {
+	{"message size", lim_size, PIPELINE_DLQ, "decode", "too_large", 0},
+	{"json depth", lim_depth, PIPELINE_DLQ, "decode", "too_deep", 0},
+	{"json fields", lim_fields, PIPELINE_DLQ, "decode", "too_many_fields", 0},
+	{"sentence length", lim_sentence, PIPELINE_PARTIAL, "extract",
+	 "sentence_too_long", 1},
+	{"events per article", lim_events, PIPELINE_PARTIAL, "extract",
+	 "too_many_events", EVX_MAX_EVENTS_PER_ARTICLE},
+	{"pcre2 match limit", lim_match, PIPELINE_PARTIAL, "extract",
+	 "match_limit", 1},
+	{"pcre2 depth / jit stack", lim_nesting, PIPELINE_PARTIAL, "extract",
+	 "match_limit", -1},
+	{"time budget", lim_time, PIPELINE_DLQ, "extract", "time_budget", 0},
+};
+
+static void test_limits(void)
+{
+	enum { N = sizeof(lim_cases) / sizeof(lim_cases[0]) };
+	struct diag d = {0};
+	char err[256];
+	struct ruleset *rs = ruleset_load(LIM_PACK, &d);
+	struct pipeline_gen *g;
+	struct pipeline *p = NULL;
+	struct pipeline_job *done[2 * N];
+	char *art[2 * N] = {0};
+	size_t got;
+
+	diag_print(&d, stderr);
+	diag_clear(&d);
+	CHECK(rs != NULL);
+	if (!rs)
+		return;
+	g = pipeline_gen_new(rs);
+	p = pipeline_new(2, 0, err, sizeof(err));
+	CHECK(g && p);
+	if (!g || !p)
+		goto out;
+	pipeline_set_time_budget(p, LIM_BUDGET_MS);
+	for (size_t i = 0; i < 2 * N; i++) {
+		struct pipeline_job *job = pipeline_job_new(g);
+
+		art[i] = lim_cases[i / 2].make(i % 2 == 0);
+		job->topic = "articles";
+		job->partition = 1;
+		job->offset = (int64_t)i;
+		job->buf = art[i];
+		job->len = strlen(art[i]);
+		job->format = PIPELINE_JSON;
+		pipeline_submit(p, job);
+	}
+	got = pl_collect(p, done, 2 * N);
+	CHECK_INT(got, 2 * N);
+	for (size_t i = 0; i < got; i++) {
+		const struct lim_case *c = &lim_cases[i / 2];
+		struct pipeline_job *job = done[i];
+		int over = i % 2 == 0, limit;
+
+		CHECK_INT(job->offset, i);
+		if (over) {
+			if (job->status != c->status ||
+			    !job->dlq_reason || strcmp(job->dlq_reason, c->reason))
+				fprintf(stderr, "limit %s: status %d reason %s (%s)\n",
+					c->name, job->status,
+					job->dlq_reason ? job->dlq_reason : "-",
+					job->err);
+			CHECK_INT(job->status, c->status);
+			CHECK_STR(job->dlq_stage, c->stage);
+			CHECK_STR(job->dlq_reason, c->reason);
+			if (c->nout >= 0)
+				CHECK_INT(job->nout, c->nout);
+		} else {
+			/* The next article, at the cap, is processed. */
+			if (job->status != PIPELINE_OK)
+				fprintf(stderr, "at limit %s: status %d (%s)\n",
+					c->name, job->status, job->err);
+			CHECK_INT(job->status, PIPELINE_OK);
+			CHECK(job->nout > 0);
+			CHECK_INT(job->nout, pl_truth(rs, art[i], &limit));
+			CHECK_INT(limit, 0);
+		}
+		pipeline_job_free(job);
+	}
+out:
+	pipeline_destroy(p, NULL);
+	pipeline_gen_unref(g);
+	for (size_t i = 0; i < 2 * N; i++)
+		free(art[i]);
+}
+
 /* 300 jobs over 7 partitions and two generations on 3 workers: per
  * partition, completions come in offset order. */
 static void test_order(struct pipeline *p, struct pipeline_gen *g1,
@@ -230,6 +489,7 @@ int main(void)
 		test_order(p, g1, g2);
 		test_cancel(p, g2);
 	}
+	test_limits();
 	/* The swap: the loop drops its reference while workers may still
 	 * hold theirs; the last one frees the ruleset (ASan checks). */
 	pipeline_gen_unref(g1);
