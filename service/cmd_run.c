@@ -53,6 +53,7 @@
 #include "kafka_in.h"
 #include "kafka_out.h"
 #include "kafka_probe.h"
+#include "kafka_stats.h"
 #include "limits.h"
 #include "log.h"
 #include "metrics.h"
@@ -128,6 +129,26 @@ static const double run_latency_buckets[] = {
 	0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
 };
 
+/* One partition's lag from the statistics (loop thread). */
+static void run_on_lag(void *arg, int32_t partition, int64_t lag)
+{
+	struct run *r = arg;
+	char labels[256];
+
+	snprintf(labels, sizeof(labels), "topic=\"%s\",partition=\"%d\"",
+		 r->cfg.articles_topic, (int)partition);
+	metrics_set(r->m, "evextract_consumer_lag", labels, (double)lag);
+}
+
+/* librdkafka's statistics (loop thread): the consumer lag gauges. */
+static void run_on_stats(void *arg, const char *json, size_t len)
+{
+	struct run *r = arg;
+
+	if (kafka_stats_lag(json, len, r->cfg.articles_topic, run_on_lag, r) < 0)
+		LOG(LOG_DEBUG, "msg=\"statistics not understood\" bytes=%zu", len);
+}
+
 static int run_declare_metrics(struct metrics *m)
 {
 	int rc = 0;
@@ -157,6 +178,9 @@ static int run_declare_metrics(struct metrics *m)
 	rc |= metrics_declare(m, "evextract_rule_match_limit_total",
 			      METRICS_COUNTER, "Articles where a rule hit its PCRE2 "
 			      "match limit, by rule.", NULL, 0);
+	rc |= metrics_declare(m, "evextract_consumer_lag", METRICS_GAUGE,
+			      "Messages of the articles topic not yet committed, "
+			      "per partition (librdkafka statistics).", NULL, 0);
 	return rc ? -1 : 0;
 }
 
@@ -983,6 +1007,7 @@ static int run_start(struct run *r)
 		LOG(LOG_ERROR, "msg=\"consumer failed\" err=\"%s\"", err);
 		return strncmp(err, "kafka.", 6) == 0 ? CMD_EXIT_USAGE : 1;
 	}
+	kafka_in_on_stats(r->kin, run_on_stats, r);
 	for (int i = 0; i < 3; i++) {
 		r->ev_sig[i] = evsignal_new(r->base, sigs[i], run_on_signal, r);
 		if (!r->ev_sig[i] || event_add(r->ev_sig[i], NULL) < 0)

@@ -64,6 +64,8 @@
  * default bound of librdkafka's prefetch queue, kB. */
 #define KIN_HOLD_MS EVX_KAFKA_HOLD_MS
 #define KIN_QUEUE_KBYTES EVX_KAFKA_QUEUE_KBYTES
+/* How often librdkafka reports its statistics (consumer lag), ms. */
+#define KIN_STATS_MS EVX_KAFKA_STATS_INTERVAL_MS
 #define KIN_STR2(x) #x
 #define KIN_STR(x) KIN_STR2(x)
 
@@ -98,6 +100,8 @@ struct kafka_in {
 	kafka_in_msg_fn on_msg;
 	kafka_in_revoke_fn on_revoke;
 	void *arg;
+	kafka_in_stats_fn on_stats;
+	void *stats_arg;
 	struct kin_part *parts;
 	size_t nparts;
 	int paused;          /* backpressure: held, or paused when !held */
@@ -286,6 +290,22 @@ static void kin_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 }
 
 static void kin_on_rewind_timer(evutil_socket_t fd, short what, void *arg);
+
+/* Statistics callback: served on the loop thread by the consumer poll. */
+static int kin_stats_cb(rd_kafka_t *rk, char *json, size_t len, void *opaque)
+{
+	struct kafka_in *kin = opaque;
+
+	if (kin && kin->on_stats)
+		kin->on_stats(kin->stats_arg, json, len);
+	return 0;
+}
+
+void kafka_in_on_stats(struct kafka_in *kin, kafka_in_stats_fn fn, void *arg)
+{
+	kin->on_stats = fn;
+	kin->stats_arg = arg;
+}
 static void kin_on_hold_timer(evutil_socket_t fd, short what, void *arg);
 
 /* The loop's read event on the wake-up pipe: drains the consumer queue. */
@@ -357,6 +377,7 @@ struct kafka_in *kafka_in_new(const struct config *cfg, struct event_base *base,
 		{"log.queue", "true"},
 		{"client.id", "evextract-consumer"},
 		{"queued.max.messages.kbytes", KIN_STR(KIN_QUEUE_KBYTES)},
+		{"statistics.interval.ms", KIN_STR(KIN_STATS_MS)},
 	};
 
 	if (!kin) {
@@ -394,6 +415,7 @@ struct kafka_in *kafka_in_new(const struct config *cfg, struct event_base *base,
 	rd_kafka_conf_set_rebalance_cb(conf, kin_rebalance_cb);
 	rd_kafka_conf_set_log_cb(conf, kafka_log_cb);
 	rd_kafka_conf_set_error_cb(conf, kin_error_cb);
+	rd_kafka_conf_set_stats_cb(conf, kin_stats_cb);
 	/* rd_kafka_new() takes ownership of conf on success. */
 	kin->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, e, sizeof(e));
 	if (!kin->rk) {

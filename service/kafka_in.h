@@ -60,6 +60,11 @@ void kafka_in_pause(struct kafka_in *kin);
 void kafka_in_resume(struct kafka_in *kin);
 int kafka_in_paused(const struct kafka_in *kin);
 
+/* librdkafka's statistics JSON (every statistics.interval.ms), handed to
+ * fn on the loop thread; the JSON is valid only during the call. */
+typedef void (*kafka_in_stats_fn)(void *arg, const char *json, size_t len);
+void kafka_in_on_stats(struct kafka_in *kin, kafka_in_stats_fn fn, void *arg);
+
 /* Drains the consumer queue on the next loop turn even without a wake-up
  * (after a resume, and from the commit timer as a safety net). */
 void kafka_in_kick(struct kafka_in *kin);

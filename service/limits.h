@@ -154,4 +154,10 @@
 #define EVX_KAFKA_HOLD_MS 3000
 #endif
 
+/* How often librdkafka's statistics (consumer lag per partition) are
+ * taken, in milliseconds. */
+#ifndef EVX_KAFKA_STATS_INTERVAL_MS
+#define EVX_KAFKA_STATS_INTERVAL_MS 5000
+#endif
+
 #endif

@@ -84,7 +84,8 @@ say "$nseeds seed articles + 2 malformed produced; offline extraction: $want eve
 t1=$SECONDS
 "$evx" run --brokers "$KAFKA_BOOTSTRAP" --http 127.0.0.1:0 --rules "$dir/rules" \
   --group-id "replay-$$" --transactional-id "replay-$$" --workers 2 \
-  --shutdown-timeout-ms 10000 >"$dir/run.out" 2>"$dir/run.err" &
+  --shutdown-timeout-ms 10000 --kafka.statistics.interval.ms 500 \
+  >"$dir/run.out" 2>"$dir/run.err" &
 run_pid=$!
 
 "$evx" consume events --brokers "$KAFKA_BOOTSTRAP" --events --max "$want" \
@@ -148,6 +149,20 @@ if [ -n "$port" ] && command -v curl >/dev/null; then
   grep -q '^evextract_dlq_messages_total{reason="bad_json"} 1$' "$dir/metrics.txt" ||
     fail "no bad_json dead letter counted"
   grep -q '^evextract_rule_pack_info{pack="core"' "$dir/metrics.txt" || fail "no rule pack info"
+  # Consumer lag per partition from librdkafka's statistics: every article
+  # is consumed, so each partition's lag comes down to 0.
+  lag_ok=""
+  for _ in $(seq 1 40); do
+    curl -fsS "http://127.0.0.1:$port/metrics" >"$dir/metrics.txt" || fail "GET /metrics failed"
+    lags="$(grep '^evextract_consumer_lag{topic="articles",partition="' "$dir/metrics.txt" || true)"
+    if [ "$(printf '%s\n' "$lags" | grep -c 'partition=')" -eq 3 ] &&
+       ! printf '%s\n' "$lags" | grep -qv ' 0$'; then
+      lag_ok=1
+      break
+    fi
+    sleep 0.5
+  done
+  [ -n "$lag_ok" ] || fail "consumer lag is not 0 on the 3 partitions: ${lags:-no series}"
   say "metrics: $(grep -c '^evextract_' "$dir/metrics.txt") series; articles consumed 7"
 fi
 
