@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# Soak test of `evextract run`: N articles (default 1,000,000) through one
+# service instance against a local broker, and at the end:
+#   - every good article's events present exactly once: its base article's
+#     count from the offline extraction, no event id twice, nothing else;
+#   - every malformed article (5%: every 20th message, cycling through invalid
+#     JSON, missing body, invalid UTF-8, oversize, wrong types, empty message,
+#     deep nesting, not an object, empty id, NUL escape, too many members, an
+#     over-long sentence) in the DLQ once, with its kind's reason;
+#   - the service never restarted: the same process from start to end (same
+#     PID and start time), then SIGTERM and exit 0;
+#   - RSS flat: VmRSS (sampled every SOAK_SAMPLE_S seconds) from the moment
+#     20% of the articles are consumed until 100% never more than 10% above
+#     or, while articles are still coming, below its value at 20%; at 100%
+#     it may be lower (the prefetch queue and in-flight batches are freed
+#     once the stream is consumed), not higher.
+# It prints a summary (articles/s, events, DLQ by reason, RSS samples) and a
+# last line "SOAK {...}" with the figures as JSON.
+#
+# Articles are the seed articles and tests/corpus/articles.jsonl replicated
+# with ids "ID~k" (as tests/service_lib.sh), produced keyed by id by a Python
+# confluent-kafka producer (tests/py/soak.py; the venv of
+# tests/py/requirements.txt under ${EVX_CACHE:-~/.cache/evextract}/pyenv,
+# shared with tests/python_consumer.sh), all before the service starts, so
+# the rate measured is the service's. The service runs with --max-bytes 64k
+# (the oversize kind is 64k + 1 bytes; a message over the default 1 MB would
+# not fit Kafka's default message size) and otherwise default settings.
+#
+# Usage: scripts/soak.sh [N [EVEXTRACT]]; EVX_SHARED names the shared folder
+# (default SOURCE_DIR/../shared); SOAK_TIMEOUT_S bounds the run (default
+# 3600); EVX_KEEP=1 keeps the temporary folder. CTest runs it with N=50000
+# (test soak_50k, labels kafka and soak).
+set -euo pipefail
+NAME=soak
+src="$(cd "$(dirname "$0")/.." && pwd)"
+n="${1:-1000000}"
+# shellcheck source=tests/service_lib.sh
+source "$src/tests/service_lib.sh"
+svc_init "$src" "${2:-$src/build/evextract}"
+t0=$SECONDS
+maxb=65536
+sample_s="${SOAK_SAMPLE_S:-2}"
+timeout_s="${SOAK_TIMEOUT_S:-3600}"
+req="$src/tests/py/requirements.txt"
+pyenv="${EVX_CACHE:-$HOME/.cache/evextract}/pyenv"
+py="$pyenv/bin/python"
+
+# The venv, made or remade as tests/python_consumer.sh does (same stamp).
+mkdir -p "$(dirname "$pyenv")"
+stamp="$(python3 -c 'import sys; print(sys.version.split()[0], sys.base_prefix)') $(sha256sum "$req" | cut -c1-16)"
+exec 9>"$pyenv.lock"
+flock -w 600 9 || fail "another run holds $pyenv.lock"
+if [ "$(cat "$pyenv/.stamp" 2>/dev/null)" != "$stamp" ] ||
+   ! "$py" -c 'import google.protobuf, confluent_kafka, grpc_tools.protoc' 2>/dev/null; then
+	say "making the Python venv in $pyenv"
+	rm -rf "$pyenv"
+	python3 -m venv "$pyenv" || fail "python3 -m venv failed (Debian: python3-venv)"
+	"$py" -m pip install --disable-pip-version-check --no-input -q --timeout 60 \
+		--retries 3 --only-binary=:all: -r "$req" >"$dir/pip.log" 2>&1 ||
+		{ tail -n 20 "$dir/pip.log" >&2; fail "pip install -r $req failed"; }
+	echo "$stamp" >"$pyenv/.stamp"
+fi
+flock -u 9
+exec 9>&-
+
+# The expected events per base article, while the broker starts.
+base=("$shared/corpus/seeds/articles.jsonl" "$src/tests/corpus/articles.jsonl")
+cat "${base[@]}" >"$dir/base.jsonl"
+"$evx" extract --rules "$rules" --max-bytes "$maxb" -q "$dir/base.jsonl" \
+	>"$dir/offline.jsonl" 2>"$dir/offline.err" || fail "offline extraction failed"
+[ ! -s "$dir/offline.err" ] || fail "a base article is not clean offline: $(head -c 300 "$dir/offline.err")"
+
+svc_broker_start
+t=$SECONDS
+"$py" "$src/tests/py/soak.py" produce --bootstrap "$KAFKA_BOOTSTRAP" --n "$n" \
+	--max-bytes "$maxb" --summary "$dir/produced.json" "${base[@]}" ||
+	fail "producing $n articles failed"
+say "$n articles produced in $((SECONDS - t)) s"
+
+# One instance, default settings but the size cap.
+svc_start soak --group-id "soak-$$" --transactional-id "soak-$$" --max-bytes "$maxb"
+pid="${SVC_PID[soak]}"
+start_time="$(awk '{print $22}' "/proc/$pid/stat")"
+rss() { awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0; }
+consumed() { local v; v="$(svc_metric soak evextract_articles_consumed_total)"; echo "${v:-0}"; }
+
+# Samples until every article is consumed: elapsed s, consumed, VmRSS kB.
+since() { awk -v a="$EPOCHREALTIME" -v b="$tstart" 'BEGIN { printf "%.1f", a - b }'; }
+tstart="$EPOCHREALTIME"
+: >"$dir/rss.tsv"
+rss20="" t20=""
+while :; do
+	svc_alive soak
+	[ "$(awk '{print $22}' "/proc/$pid/stat")" = "$start_time" ] || fail "the service process changed"
+	c="$(consumed)"
+	c="${c%.*}"
+	r="$(rss)"
+	el="$(since)"
+	printf '%s\t%s\t%s\n' "$el" "$c" "$r" >>"$dir/rss.tsv"
+	if [ -z "$rss20" ] && [ "$c" -ge $((n / 5)) ]; then
+		rss20="$r" t20="$el"
+	fi
+	[ "$c" -ge "$n" ] && break
+	[ $((SECONDS - t)) -le "$timeout_s" ] || fail "only $c of $n articles consumed after $timeout_s s"
+	sleep "$sample_s"
+done
+tall="$(since)"
+rss100="$(rss)"
+say "all $n articles consumed after ${tall} s; VmRSS at 20%: ${rss20} kB, at 100%: ${rss100} kB"
+
+# Every event and dead letter, checked per article.
+"$py" "$src/tests/py/soak.py" check --bootstrap "$KAFKA_BOOTSTRAP" \
+	--summary "$dir/produced.json" --offline "$dir/offline.jsonl" \
+	--timeout 900 --idle 5 >"$dir/check.json" || crc=$?
+cat "$dir/check.json"
+svc_alive soak
+[ "$(awk '{print $22}' "/proc/$pid/stat")" = "$start_time" ] || fail "the service process changed"
+hwm="$(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status")"
+svc_term soak 30
+[ "${crc:-0}" -eq 0 ] || fail "events or dead letters are wrong (above)"
+
+python3 - "$dir" "$n" "$tall" "$rss20" "$rss100" "$hwm" "$t20" <<'PY' || fail "RSS is not flat"
+import json, sys
+d, n, tall, r20, r100, hwm, t20 = sys.argv[1:8]
+n, tall, r20, r100 = int(n), float(tall), int(r20), int(r100)
+chk = json.loads(open(d + "/check.json").read().strip().splitlines()[-1])
+prod = json.load(open(d + "/produced.json"))
+samples = [l.split("\t") for l in open(d + "/rss.tsv").read().split("\n") if l]
+growth = (r100 - r20) / r20 if r20 else 0.0
+# Under load: every sample from 20% consumed until the last article.
+load = [int(x[2]) for x in samples if n // 5 <= int(x[1]) < n]
+hi, lo = max(load + [r100, r20]), min(load + [r20])
+pick = samples[:: max(1, len(samples) // 12)] + samples[-1:]
+print("soak: summary")
+print("  articles        %d (%d good, %d malformed), produced at %.0f/s"
+      % (n, sum(prod["good"].values()), sum(prod["bad"].values()), n / prod["seconds"]))
+print("  service         %.1f s from start to all consumed: %.0f articles/s" % (tall, n / tall))
+print("  events          %d expected, %d read, %d distinct, %d duplicates"
+      % (chk["events_expected"], chk["events"], chk["distinct"], chk["duplicates"]))
+print("  DLQ             %d: %s" % (chk["dlq"], ", ".join("%s %d" % kv for kv in chk["dlq_by_reason"].items())))
+print("  VmRSS           %d kB at 20%% (%s s), %d kB at 100%%: %+.1f%%; under load "
+      "%d..%d kB (%+.1f%%..%+.1f%%); VmHWM %s kB"
+      % (r20, t20, r100, growth * 100, lo, hi, (lo - r20) * 100 / r20,
+         (hi - r20) * 100 / r20, hwm))
+print("  RSS samples     " + "  ".join("%ss:%sk@%s" % (s[0], s[2], s[1]) for s in pick))
+print("SOAK " + json.dumps({"articles": n, "seconds": round(tall, 1),
+                            "articles_per_s": round(n / tall), "events": chk["events"],
+                            "dlq_by_reason": chk["dlq_by_reason"], "rss20_kb": r20,
+                            "rss100_kb": r100, "rss_growth_pct": round(growth * 100, 1),
+                            "rss_load_min_kb": lo, "rss_load_max_kb": hi,
+                            "vmhwm_kb": int(hwm)}))
+# Flat: no sample from 20% on, nor the end, more than 10% above VmRSS at
+# 20%, and none under load more than 10% below it. The end may be lower:
+# when the stream is consumed, the prefetched messages and in-flight
+# batches are released (a drop, not a leak).
+if hi > r20 * 1.10 or lo < r20 * 0.90:
+    print("soak: FAIL: VmRSS from 20%% on is %d..%d kB, not within 10%% of %d kB"
+          % (lo, hi, r20), file=sys.stderr)
+    sys.exit(1)
+PY
+say "ok in $((SECONDS - t0)) s: one process throughout, nothing lost, every malformed article in the DLQ, RSS flat"
