@@ -174,7 +174,8 @@ int cmd_extract(int argc, char **argv)
 			run.ntypes ? " (" : "", types, run.ntypes ? ")" : "",
 			run.bad);
 		if (run.limit_hits)
-			fprintf(stderr, ", %zu articles hit a match limit",
+			fprintf(stderr, ", %zu articles hit a cap (match "
+					"limit, events or sentence length)",
 				run.limit_hits);
 		fprintf(stderr, ", %.1f MB in %.2f s\n",
 			(double)run.bytes / 1e6, run.seconds);
