@@ -284,6 +284,19 @@ static void test_long_sentence(void)
 	}
 	/* Every word survives: the pieces hold all bytes but the spaces. */
 	CHECK_INT(total, len - 1 - (t.nsent - 1));
+	/* Each cut is counted, so the article can be reported. */
+	CHECK_INT(t.ncut, t.nsent - 1);
+
+	/* A sentence of exactly the cap is not cut. */
+	memset(s, 'w', EVX_MAX_SENTENCE_BYTES);
+	CHECK_INT(text_normalise(&t, s, EVX_MAX_SENTENCE_BYTES), 0);
+	CHECK_INT(text_split(&t), 0);
+	CHECK_INT(t.nsent, 1);
+	CHECK_INT(t.ncut, 0);
+	CHECK_INT(text_normalise(&t, s, EVX_MAX_SENTENCE_BYTES + 1), 0);
+	CHECK_INT(text_split(&t), 0);
+	CHECK_INT(t.nsent, 2);
+	CHECK_INT(t.ncut, 1);
 
 	/* Two-byte characters without spaces: no piece starts mid-character. */
 	for (size_t i = 0; i + 1 < len; i += 2) {
