@@ -118,6 +118,7 @@ struct run {
 	uint64_t watch_stamp;  /* of the rule files at the last look */
 	int watch_pending;     /* changed at the last look: reload once still */
 	size_t txn_articles;   /* articles finished in the open transaction */
+	double t_commit;        /* when the running commit started (cmd_now) */
 	int stopping;
 	int finished;
 	int exit_code;
@@ -280,8 +281,8 @@ static void run_txn_settle(struct run *r, int rc)
 	if (rc == 0) {
 		kafka_in_committed(r->kin);
 		metrics_add(r->m, "evextract_transactions_committed_total", NULL, 1);
-		LOG(LOG_DEBUG, "msg=\"transaction committed\" articles=%zu",
-		    r->txn_articles);
+		LOG(LOG_DEBUG, "msg=\"transaction committed\" articles=%zu ms=%.1f",
+		    r->txn_articles, (cmd_now() - r->t_commit) * 1000.0);
 		r->txn_articles = 0;
 	} else {
 		run_txn_failed(r, rc);
@@ -316,6 +317,7 @@ static int run_commit(struct run *r)
 	if (!offsets && !kafka_out_open(r->kout))
 		return 0;
 	cgmd = kafka_in_group_metadata(r->kin);
+	r->t_commit = cmd_now();
 	rc = kafka_out_commit_async(r->kout, offsets, cgmd);
 	rd_kafka_consumer_group_metadata_destroy(cgmd);
 	if (offsets)
