@@ -179,6 +179,9 @@ static int run_declare_metrics(struct metrics *m)
 	rc |= metrics_declare(m, "evextract_rule_match_limit_total",
 			      METRICS_COUNTER, "Articles where a rule hit its PCRE2 "
 			      "match limit, by rule.", NULL, 0);
+	rc |= metrics_declare(m, "evextract_rule_matches_total", METRICS_COUNTER,
+			      "Rule matches in the events produced (each mention "
+			      "of an event), by rule.", NULL, 0);
 	rc |= metrics_declare(m, "evextract_consumer_lag", METRICS_GAUGE,
 			      "Messages of the articles topic not yet committed, "
 			      "per partition (librdkafka statistics).", NULL, 0);
@@ -458,6 +461,12 @@ static int run_produce(struct run *r, struct pipeline_job *job, void *token)
 		snprintf(labels, sizeof(labels), "type=\"%s\"",
 			 o->type ? o->type : "");
 		metrics_add(r->m, "evextract_events_produced_total", labels, 1);
+	}
+	for (size_t i = 0; i < job->nmention_rules; i++) {
+		char rl[160];
+
+		snprintf(rl, sizeof(rl), "rule=\"%s\"", job->mention_rules[i]);
+		metrics_add(r->m, "evextract_rule_matches_total", rl, 1);
 	}
 	if (job->status == PIPELINE_OK)
 		return 0;

@@ -119,6 +119,7 @@ void pipeline_job_free(struct pipeline_job *job)
 	pipeline_gen_unref(job->gen);
 	free(job->pb);
 	free(job->out);
+	free(job->mention_rules);
 	free(job);
 }
 
@@ -147,7 +148,7 @@ static void pipeline_run_job(struct pipeline_worker *w,
 					job->offset};
 	struct article a;
 	struct event *events = NULL;
-	size_t nevents = 0;
+	size_t nevents = 0, nmentions = 0;
 	int rc;
 
 	job->status = PIPELINE_DLQ;
@@ -205,7 +206,15 @@ static void pipeline_run_job(struct pipeline_worker *w,
 		memcpy(o->event_id, events[i].event_id, sizeof(o->event_id));
 		o->type = events[i].type;
 		job->nout++;
+		nmentions += events[i].nmentions;
 	}
+	/* Best effort: without memory the metric misses this article. */
+	job->mention_rules = nmentions ? malloc(nmentions * sizeof(char *)) : NULL;
+	for (size_t i = 0; job->mention_rules && i < nevents; i++)
+		for (size_t m = 0; m < events[i].nmentions; m++)
+			if (events[i].mentions[m].rule)
+				job->mention_rules[job->nmention_rules++] =
+					events[i].mentions[m].rule;
 	if (rc == -2) {
 		job->status = PIPELINE_PARTIAL;
 		job->dlq_stage = "extract";

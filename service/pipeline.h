@@ -66,6 +66,10 @@ struct pipeline_job {
 	size_t pblen, pbcap;
 	struct pipeline_out *out;
 	size_t nout;
+	/* The rule of every mention of every event, for the matches-per-rule
+	 * metric; the ids live as long as the job's generation. */
+	const char **mention_rules;
+	size_t nmention_rules;
 };
 
 struct pipeline;

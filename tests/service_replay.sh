@@ -163,6 +163,18 @@ if [ -n "$port" ] && command -v curl >/dev/null; then
     sleep 0.5
   done
   [ -n "$lag_ok" ] || fail "consumer lag is not 0 on the 3 partitions: ${lags:-no series}"
+  # Matches per rule: one per mention of the events produced.
+  python3 - "$dir/offline.jsonl" "$dir/metrics.txt" <<'PY' || fail "matches per rule differ from the events' mentions"
+import collections, json, re, sys
+want = collections.Counter(m["rule"] for l in open(sys.argv[1]) for m in json.loads(l)["mentions"])
+got = {}
+for line in open(sys.argv[2]):
+    m = re.match(r'evextract_rule_matches_total\{rule="([^"]+)"\} (\S+)$', line.strip())
+    if m:
+        got[m.group(1)] = int(float(m.group(2)))
+assert got == dict(want), (got, dict(want))
+print("  matches per rule: %d rules, %d matches" % (len(got), sum(got.values())))
+PY
   say "metrics: $(grep -c '^evextract_' "$dir/metrics.txt") series; articles consumed 7"
 fi
 
