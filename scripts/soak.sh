@@ -45,23 +45,10 @@ req="$src/tests/py/requirements.txt"
 pyenv="${EVX_CACHE:-$HOME/.cache/evextract}/pyenv"
 py="$pyenv/bin/python"
 
-# The venv, made or remade as tests/python_consumer.sh does (same stamp).
-mkdir -p "$(dirname "$pyenv")"
-stamp="$(python3 -c 'import sys; print(sys.version.split()[0], sys.base_prefix)') $(sha256sum "$req" | cut -c1-16)"
-exec 9>"$pyenv.lock"
-flock -w 600 9 || fail "another run holds $pyenv.lock"
-if [ "$(cat "$pyenv/.stamp" 2>/dev/null)" != "$stamp" ] ||
-   ! "$py" -c 'import google.protobuf, confluent_kafka, grpc_tools.protoc' 2>/dev/null; then
-	say "making the Python venv in $pyenv"
-	rm -rf "$pyenv"
-	python3 -m venv "$pyenv" || fail "python3 -m venv failed (Debian: python3-venv)"
-	"$py" -m pip install --disable-pip-version-check --no-input -q --timeout 60 \
-		--retries 3 --only-binary=:all: -r "$req" >"$dir/pip.log" 2>&1 ||
-		{ tail -n 20 "$dir/pip.log" >&2; fail "pip install -r $req failed"; }
-	echo "$stamp" >"$pyenv/.stamp"
-fi
-flock -u 9
-exec 9>&-
+# The venv shared with tests/python_consumer.sh.
+# shellcheck source=tests/pyenv.sh
+source "$src/tests/pyenv.sh"
+pyenv_ready "$req" "$pyenv" "$dir"
 
 # The expected events per base article, while the broker starts.
 base=("$shared/corpus/seeds/articles.jsonl" "$src/tests/corpus/articles.jsonl")

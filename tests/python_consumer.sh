@@ -58,26 +58,11 @@ trap 'exit 130' INT TERM
 command -v python3 >/dev/null || fail "python3 is needed (scripts/setup-deps.sh)"
 t0=$SECONDS
 
-# The venv: rebuilt when the requirements or the interpreter change, or when
-# an import fails (a half-finished earlier install). The lock keeps two runs
-# from building it at once.
-mkdir -p "$(dirname "$pyenv")"
-stamp="$(python3 -c 'import sys; print(sys.version.split()[0], sys.base_prefix)') $(sha256sum "$req" | cut -c1-16)"
+# The venv (tests/pyenv.sh).
+# shellcheck source=tests/pyenv.sh
+source "$src/tests/pyenv.sh"
 py="$pyenv/bin/python"
-exec 9>"$pyenv.lock"
-flock -w 600 9 || fail "another run holds $pyenv.lock"
-if [ "$(cat "$pyenv/.stamp" 2>/dev/null)" != "$stamp" ] ||
-   ! "$py" -c 'import google.protobuf, confluent_kafka, grpc_tools.protoc' 2>/dev/null; then
-  say "making the Python venv in $pyenv"
-  rm -rf "$pyenv"
-  python3 -m venv "$pyenv" || fail "python3 -m venv failed (Debian: python3-venv)"
-  "$py" -m pip install --disable-pip-version-check --no-input -q --timeout 60 \
-    --retries 3 --only-binary=:all: -r "$req" >"$dir/pip.log" 2>&1 ||
-    { tail -n 20 "$dir/pip.log" >&2; fail "pip install -r $req failed"; }
-  echo "$stamp" >"$pyenv/.stamp"
-fi
-flock -u 9
-exec 9>&-
+pyenv_ready "$req" "$pyenv" "$dir"
 say "venv ready after $((SECONDS - t0)) s: $("$py" -m pip freeze 2>/dev/null |
   grep -Ei '^(protobuf|confluent-kafka|grpcio-tools)==' | tr '\n' ' ')"
 
