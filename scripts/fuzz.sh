@@ -45,6 +45,11 @@ rmdir "$work/seeds/seeds-tmp"
 while IFS= read -r f; do
   cp "$f" "$work/seeds/fuzz_rulepack/$(echo "$f" | tr / _)"
 done < <(find rules tests/packs -name '*.yaml' | sort)
+# Past findings (tests/fuzz/regress/TARGET/): each run starts with them, so
+# a finding that comes back fails at once.
+for d in tests/fuzz/regress/*/; do
+  [ -d "$d" ] && cp "$d"* "$work/seeds/$(basename "$d")/"
+done
 
 failed=()
 for t in "${targets[@]}"; do
