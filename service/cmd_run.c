@@ -419,9 +419,14 @@ static void run_on_msg(void *arg, rd_kafka_message_t *rkm, uint32_t epoch)
 	job->format = run_format(r, rkm);
 	job->opaque = rkm;
 	job->t_submit = cmd_now();
-	pipeline_submit(r->pl, job);
+	if (pipeline_submit(r->pl, job) < 0) {
+		pipeline_job_free(job);
+		rd_kafka_message_destroy(rkm);
+		run_stop(r, 1, "out of memory");
+		return;
+	}
 	metrics_add(r->m, "evextract_articles_consumed_total", NULL, 1);
-	if (pipeline_busiest(r->pl) >= (size_t)r->cfg.queue_max)
+	if (pipeline_per_worker(r->pl) >= (size_t)r->cfg.queue_max)
 		kafka_in_pause(r->kin);
 }
 
@@ -594,7 +599,7 @@ static void run_take_done(struct run *r)
 static void run_maybe_resume(struct run *r)
 {
 	if (kafka_in_paused(r->kin) &&
-	    pipeline_busiest(r->pl) <= (size_t)r->cfg.queue_max / 2)
+	    pipeline_per_worker(r->pl) <= (size_t)r->cfg.queue_max / 2)
 		kafka_in_resume(r->kin);
 }
 

@@ -36,7 +36,7 @@
  * consumer of librdkafka 2.0.2 that is not polled with 80 MB waiting grew by
  * 17 MB with the 16 MB bound, by 5 MB with a 2 MB one, and then stayed
  * flat). A hold takes effect at once, even in the middle of a drain, so the
- * worker queues get no more than queue_max either. Only when the
+ * workers get no more than queue_max jobs each either. Only when the
  * hold lasts KIN_HOLD_MS are the partitions really paused, so that polling
  * can go on serving rebalances and the poll interval. The step matters:
  * pausing a partition throws its prefetched messages away, and after a

@@ -1,19 +1,24 @@
 /*
  * pipeline.c - worker threads between the loop and the extraction engine.
  *
- * Data structure: N workers, each with a FIFO of jobs guarded by its own
- * mutex and condition variable, and one completion list (FIFO, one mutex)
- * shared by all workers. Partition p always goes to worker p % N, and both
- * lists are FIFO, so the jobs of one partition complete in offset order and
- * the loop needs no reordering buffer. When a worker appends to an empty
- * completion list it writes one byte to a non-blocking pipe; the loop reads
- * the pipe empty before taking the list, so no completion waits unseen.
+ * Data structure: one FIFO of jobs (mutex and condition variable) that every
+ * worker takes from, so all workers stay busy whatever the partitions' share
+ * of the input (with a worker per partition, 3 partitions on 2 workers left
+ * one worker with two thirds of the work and the machine a third idle); one
+ * completion list (FIFO, one mutex) shared by all workers; and, on the loop
+ * side, the jobs of each partition in offset order. Jobs finish in any
+ * order; pipeline_take hands the loop, per partition, only the finished
+ * prefix of that order, so the results of one partition still come back in
+ * offset order while a slow article holds back only its own partition. When
+ * a worker appends to an empty completion list it writes one byte to a
+ * non-blocking pipe; the loop reads the pipe empty before taking the list,
+ * so no completion waits unseen.
  *
- * Threads: pipeline_submit, pipeline_take and the in-flight counts are used
- * by the loop thread only (the counts are plain loop-side integers); each
- * worker thread owns its extractor, which is rebuilt when a job arrives with
- * another ruleset generation than the one it was built for. Queue bounds are
- * kept by the loop (it pauses the consumer when a worker has queue_max jobs),
+ * Threads: pipeline_submit, pipeline_take, the partition order and the
+ * in-flight count are used by the loop thread only; each worker thread owns
+ * its extractor, which is rebuilt when a job arrives with another ruleset
+ * generation than the one it was built for. Queue bounds are kept by the
+ * loop (it pauses the consumer when the workers have queue_max jobs each),
  * so submitting never blocks.
  */
 #include "pipeline.h"
@@ -37,13 +42,15 @@ struct pipeline_worker {
 	size_t index;
 	pthread_t thread;
 	int started;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	struct pipeline_job *head, *tail;
-	int stop;
-	size_t inflight;              /* loop thread only */
 	struct pipeline_gen *gen;     /* worker thread only */
 	struct extractor *x;          /* worker thread only */
+};
+
+/* The jobs of one partition not yet taken, in submission (offset) order,
+ * linked through order_next. Loop thread only. */
+struct pipeline_order {
+	struct pipeline_job *head, *tail;
+	int touched;                  /* listed in touched[] by pipeline_take */
 };
 
 struct pipeline {
@@ -52,10 +59,26 @@ struct pipeline {
 	size_t max_bytes;
 	long budget_ms;               /* set before the first job */
 	int pipefd[2];
+	/* The jobs waiting for a worker. */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct pipeline_job *head, *tail;
+	int stop;
+	/* Finished jobs, in completion order. */
 	pthread_mutex_t done_mu;
 	struct pipeline_job *done_head, *done_tail;
-	size_t inflight;              /* loop thread only */
+	/* Loop thread only. */
+	size_t inflight;
+	struct pipeline_order *order; /* by partition (negative ones at 0) */
+	size_t norder;
+	size_t *touched;              /* partitions with completions, per take */
 };
+
+/* The order slot of a partition. */
+static size_t pipeline_slot(const struct pipeline_job *job)
+{
+	return job->partition < 0 ? 0 : (size_t)job->partition;
+}
 
 struct pipeline_gen *pipeline_gen_new(struct ruleset *rs)
 {
@@ -250,23 +273,24 @@ static void pipeline_complete(struct pipeline *p, struct pipeline_job *job)
 static void *pipeline_worker_main(void *arg)
 {
 	struct pipeline_worker *w = arg;
+	struct pipeline *p = w->p;
 	struct pipeline_job *job;
 
 	for (;;) {
-		pthread_mutex_lock(&w->mu);
-		while (!w->head && !w->stop)
-			pthread_cond_wait(&w->cv, &w->mu);
-		if (w->stop) {
-			pthread_mutex_unlock(&w->mu);
+		pthread_mutex_lock(&p->mu);
+		while (!p->head && !p->stop)
+			pthread_cond_wait(&p->cv, &p->mu);
+		if (p->stop) {
+			pthread_mutex_unlock(&p->mu);
 			break;
 		}
-		job = w->head;
-		w->head = job->next;
-		if (!w->head)
-			w->tail = NULL;
-		pthread_mutex_unlock(&w->mu);
+		job = p->head;
+		p->head = job->next;
+		if (!p->head)
+			p->tail = NULL;
+		pthread_mutex_unlock(&p->mu);
 		pipeline_run_job(w, job);
-		pipeline_complete(w->p, job);
+		pipeline_complete(p, job);
 	}
 	extract_destroy(w->x);
 	w->x = NULL;
@@ -287,6 +311,8 @@ struct pipeline *pipeline_new(size_t nworkers, size_t max_bytes, char *errstr,
 		return NULL;
 	}
 	p->pipefd[0] = p->pipefd[1] = -1;
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cv, NULL);
 	pthread_mutex_init(&p->done_mu, NULL);
 	p->max_bytes = max_bytes;
 	p->budget_ms = EVX_ARTICLE_TIME_BUDGET_MS;
@@ -306,8 +332,6 @@ struct pipeline *pipeline_new(size_t nworkers, size_t max_bytes, char *errstr,
 
 		w->p = p;
 		w->index = i;
-		pthread_mutex_init(&w->mu, NULL);
-		pthread_cond_init(&w->cv, NULL);
 		p->nworkers++;
 		if (pthread_create(&w->thread, NULL, pipeline_worker_main, w)) {
 			snprintf(errstr, errstr_size, "cannot start worker %zu", i);
@@ -327,35 +351,31 @@ void pipeline_destroy(struct pipeline *p, void (*free_opaque)(void *))
 
 	if (!p)
 		return;
-	for (size_t i = 0; i < p->nworkers; i++) {
-		struct pipeline_worker *w = &p->w[i];
-
-		pthread_mutex_lock(&w->mu);
-		w->stop = 1;
-		pthread_cond_signal(&w->cv);
-		pthread_mutex_unlock(&w->mu);
-		if (w->started)
-			pthread_join(w->thread, NULL);
-		for (job = w->head; job; job = next) {
+	pthread_mutex_lock(&p->mu);
+	p->stop = 1;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	for (size_t i = 0; i < p->nworkers; i++)
+		if (p->w[i].started)
+			pthread_join(p->w[i].thread, NULL);
+	/* Every job not taken is now queued or finished. */
+	for (int list = 0; list < 2; list++) {
+		for (job = list ? p->done_head : p->head; job; job = next) {
 			next = job->next;
 			if (free_opaque)
 				free_opaque(job->opaque);
 			pipeline_job_free(job);
 		}
-		pthread_mutex_destroy(&w->mu);
-		pthread_cond_destroy(&w->cv);
 	}
-	for (job = p->done_head; job; job = next) {
-		next = job->next;
-		if (free_opaque)
-			free_opaque(job->opaque);
-		pipeline_job_free(job);
-	}
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->cv);
 	pthread_mutex_destroy(&p->done_mu);
 	if (p->pipefd[0] >= 0)
 		close(p->pipefd[0]);
 	if (p->pipefd[1] >= 0)
 		close(p->pipefd[1]);
+	free(p->order);
+	free(p->touched);
 	free(p->w);
 	free(p);
 }
@@ -370,28 +390,51 @@ int pipeline_wake_fd(const struct pipeline *p)
 	return p->pipefd[0];
 }
 
-void pipeline_submit(struct pipeline *p, struct pipeline_job *job)
+int pipeline_submit(struct pipeline *p, struct pipeline_job *job)
 {
-	struct pipeline_worker *w =
-		&p->w[(size_t)(job->partition < 0 ? 0 : job->partition) %
-		      p->nworkers];
+	size_t slot = pipeline_slot(job);
+	struct pipeline_order *o;
 
+	if (slot >= p->norder) {
+		size_t n = slot + 1 > 2 * p->norder ? slot + 1 : 2 * p->norder;
+		struct pipeline_order *no = realloc(p->order, n * sizeof(*no));
+		size_t *nt;
+
+		if (!no)
+			return -1;
+		p->order = no;
+		memset(no + p->norder, 0, (n - p->norder) * sizeof(*no));
+		nt = realloc(p->touched, n * sizeof(*nt));
+		if (!nt)
+			return -1;  /* order keeps its new size: harmless */
+		p->touched = nt;
+		p->norder = n;
+	}
+	o = &p->order[slot];
 	job->next = NULL;
-	w->inflight++;
-	p->inflight++;
-	pthread_mutex_lock(&w->mu);
-	if (w->tail)
-		w->tail->next = job;
+	job->order_next = NULL;
+	job->ready = 0;
+	if (o->tail)
+		o->tail->order_next = job;
 	else
-		w->head = job;
-	w->tail = job;
-	pthread_cond_signal(&w->cv);
-	pthread_mutex_unlock(&w->mu);
+		o->head = job;
+	o->tail = job;
+	p->inflight++;
+	pthread_mutex_lock(&p->mu);
+	if (p->tail)
+		p->tail->next = job;
+	else
+		p->head = job;
+	p->tail = job;
+	pthread_cond_signal(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	return 0;
 }
 
 struct pipeline_job *pipeline_take(struct pipeline *p)
 {
-	struct pipeline_job *list;
+	struct pipeline_job *list, *out = NULL, **tail = &out;
+	size_t ntouched = 0;
 	char buf[256];
 
 	while (read(p->pipefd[0], buf, sizeof(buf)) > 0)
@@ -400,32 +443,51 @@ struct pipeline_job *pipeline_take(struct pipeline *p)
 	list = p->done_head;
 	p->done_head = p->done_tail = NULL;
 	pthread_mutex_unlock(&p->done_mu);
+	/* Mark the finished jobs, then hand out each touched partition's
+	 * finished prefix; ->next is reused for the returned list. */
 	for (struct pipeline_job *job = list; job; job = job->next) {
-		struct pipeline_worker *w =
-			&p->w[(size_t)(job->partition < 0 ? 0 : job->partition) %
-			      p->nworkers];
+		struct pipeline_order *o = &p->order[pipeline_slot(job)];
 
-		w->inflight--;
-		p->inflight--;
+		job->ready = 1;
+		if (!o->touched) {
+			o->touched = 1;
+			p->touched[ntouched++] = pipeline_slot(job);
+		}
 	}
-	return list;
+	for (size_t i = 0; i < ntouched; i++) {
+		struct pipeline_order *o = &p->order[p->touched[i]];
+
+		o->touched = 0;
+		while (o->head && o->head->ready) {
+			struct pipeline_job *job = o->head;
+
+			o->head = job->order_next;
+			if (!o->head)
+				o->tail = NULL;
+			job->order_next = NULL;
+			job->next = NULL;
+			*tail = job;
+			tail = &job->next;
+			p->inflight--;
+		}
+	}
+	return out;
 }
 
 void pipeline_cancel_queued(struct pipeline *p)
 {
-	for (size_t i = 0; i < p->nworkers; i++) {
-		struct pipeline_worker *w = &p->w[i];
-		struct pipeline_job *job, *next;
+	struct pipeline_job *job, *next;
 
-		pthread_mutex_lock(&w->mu);
-		job = w->head;
-		w->head = w->tail = NULL;
-		pthread_mutex_unlock(&w->mu);
-		for (; job; job = next) {
-			next = job->next;
-			job->status = PIPELINE_CANCELLED;
-			pipeline_complete(p, job);
-		}
+	pthread_mutex_lock(&p->mu);
+	job = p->head;
+	p->head = p->tail = NULL;
+	pthread_mutex_unlock(&p->mu);
+	/* Workers take jobs in submission order, so within a partition the
+	 * jobs started are a prefix and the cancelled ones the rest. */
+	for (; job; job = next) {
+		next = job->next;
+		job->status = PIPELINE_CANCELLED;
+		pipeline_complete(p, job);
 	}
 }
 
@@ -434,12 +496,7 @@ size_t pipeline_inflight(const struct pipeline *p)
 	return p->inflight;
 }
 
-size_t pipeline_busiest(const struct pipeline *p)
+size_t pipeline_per_worker(const struct pipeline *p)
 {
-	size_t max = 0;
-
-	for (size_t i = 0; i < p->nworkers; i++)
-		if (p->w[i].inflight > max)
-			max = p->w[i].inflight;
-	return max;
+	return (p->inflight + p->nworkers - 1) / p->nworkers;
 }

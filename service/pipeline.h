@@ -1,9 +1,9 @@
 /*
  * pipeline.h - the service's extraction workers and their completion queue.
  *
- * The loop thread submits one job per consumed article; partition p goes to
- * worker p % N, and each worker takes its jobs in order, so the results of
- * one partition come back in offset order. A worker decodes the article,
+ * The loop thread submits one job per consumed article; any free worker
+ * takes the oldest job, and pipeline_take() returns the results of each
+ * partition in offset order (a finished job waits for the ones before it). A worker decodes the article,
  * extracts its events with its own extractor (one per worker, bound to the
  * job's ruleset generation) and encodes them as protobuf into the job. Done
  * jobs go onto one completion list; a byte on a pipe wakes the loop, which
@@ -46,6 +46,8 @@ struct pipeline_out {
 
 struct pipeline_job {
 	struct pipeline_job *next;
+	struct pipeline_job *order_next; /* pipeline.c: its partition's order */
+	int ready;              /* pipeline.c: finished, not yet taken */
 	/* Set by the loop before pipeline_submit(). */
 	const char *topic;
 	int32_t partition;
@@ -103,8 +105,9 @@ struct pipeline_job *pipeline_job_new(struct pipeline_gen *gen);
 /* Frees a job and drops its generation reference (not its opaque). */
 void pipeline_job_free(struct pipeline_job *job);
 
-/* Queues job for worker partition % N. Loop thread only. */
-void pipeline_submit(struct pipeline *p, struct pipeline_job *job);
+/* Queues job for the next free worker. Returns 0, or -1 without memory
+ * (the job is then not queued). Loop thread only. */
+int pipeline_submit(struct pipeline *p, struct pipeline_job *job);
 
 /* Empties the wake-up pipe and returns the finished jobs in completion
  * order (a list through ->next), NULL when none. Loop thread only. */
@@ -116,8 +119,8 @@ struct pipeline_job *pipeline_take(struct pipeline *p);
  * so the finished ones stay an offset-ordered prefix. Loop thread only. */
 void pipeline_cancel_queued(struct pipeline *p);
 
-/* Jobs submitted and not yet taken: in all, and at the busiest worker. */
+/* Jobs submitted and not yet taken: in all, and per worker (rounded up). */
 size_t pipeline_inflight(const struct pipeline *p);
-size_t pipeline_busiest(const struct pipeline *p);
+size_t pipeline_per_worker(const struct pipeline *p);
 
 #endif

@@ -2,7 +2,8 @@
  * test_pipeline.c - the service's worker pool without Kafka: results match
  * a plain extractor run, bad input becomes a dead letter with the reason the
  * DLQ headers carry, a match limit gives the events found and a dead letter,
- * each partition's jobs complete in offset order across workers, jobs of
+ * each partition's jobs come back in offset order although any worker runs
+ * any job and they finish out of order, jobs of
  * two ruleset generations run side by side (the reload swap), and
  * cancelling the queue (shutdown) leaves the finished jobs a prefix, and
  * every cap of limits.h sends an article just over it to the DLQ with the
@@ -98,7 +99,7 @@ static void test_cases(struct pipeline *p, struct pipeline_gen *gen)
 		job->buf = pl_cases[i].article;
 		job->len = strlen(pl_cases[i].article);
 		job->format = pl_cases[i].format;
-		pipeline_submit(p, job);
+		CHECK_INT(pipeline_submit(p, job), 0);
 	}
 	CHECK_INT(pipeline_inflight(p), n);
 	CHECK_INT(pl_collect(p, done, n), n);
@@ -347,7 +348,7 @@ static void test_limits(void)
 		job->buf = art[i];
 		job->len = strlen(art[i]);
 		job->format = PIPELINE_JSON;
-		pipeline_submit(p, job);
+		CHECK_INT(pipeline_submit(p, job), 0);
 	}
 	got = pl_collect(p, done, 2 * N);
 	CHECK_INT(got, 2 * N);
@@ -388,29 +389,40 @@ out:
 		free(art[i]);
 }
 
-/* 300 jobs over 7 partitions and two generations on 3 workers: per
- * partition, completions come in offset order. */
+/* 300 jobs over 7 partitions (and 60 more on one partition) and two
+ * generations on 3 workers, every fifth article a hundred times longer so
+ * that jobs finish out of order: per partition, completions come in offset
+ * order. */
 static void test_order(struct pipeline *p, struct pipeline_gen *g1,
 		       struct pipeline_gen *g2)
 {
-	enum { N = 300, NPART = 7 };
+	enum { N = 360, NPART = 7, NLONG = 100 };
 	static struct pipeline_job *done[N];
+	static const char sent[] = "Russian missiles struck Kyiv on Monday. ";
 	int64_t last[NPART];
-	size_t got;
+	size_t got, nlong = 0;
+	char *longa = malloc(64 + NLONG * (sizeof(sent) - 1));
 
+	CHECK(longa != NULL);
+	if (!longa)
+		return;
+	strcpy(longa, "{\"id\":\"long\",\"body\":\"");
+	for (int i = 0; i < NLONG; i++)
+		strcat(longa, sent);
+	strcat(longa, "\"}");
 	for (int i = 0; i < NPART; i++)
 		last[i] = -1;
 	for (int i = 0; i < N; i++) {
 		struct pipeline_job *job = pipeline_job_new(i % 2 ? g2 : g1);
 
 		job->topic = "articles";
-		job->partition = i % NPART;
+		job->partition = i < 300 ? i % NPART : 3;
 		job->offset = i;
-		job->buf = pl_cases[0].article;
-		job->len = strlen(pl_cases[0].article);
-		pipeline_submit(p, job);
+		job->buf = i % 5 == 0 ? longa : pl_cases[0].article;
+		job->len = strlen(job->buf);
+		CHECK_INT(pipeline_submit(p, job), 0);
 	}
-	CHECK(pipeline_busiest(p) >= N / 3);
+	CHECK_INT(pipeline_per_worker(p), N / 3);
 	got = pl_collect(p, done, N);
 	CHECK_INT(got, N);
 	for (size_t i = 0; i < got; i++) {
@@ -420,9 +432,12 @@ static void test_order(struct pipeline *p, struct pipeline_gen *g1,
 		last[job->partition] = job->offset;
 		CHECK_INT(job->status, PIPELINE_OK);
 		CHECK(job->nout > 0);
+		nlong += job->buf == longa;
 		pipeline_job_free(job);
 	}
-	CHECK_INT(pipeline_busiest(p), 0);
+	CHECK_INT(nlong, N / 5);
+	CHECK_INT(pipeline_per_worker(p), 0);
+	free(longa);
 }
 
 /* Cancelling the queue: the jobs that ran are an offset prefix of their
@@ -441,7 +456,7 @@ static void test_cancel(struct pipeline *p, struct pipeline_gen *g)
 		job->offset = i;
 		job->buf = pl_cases[0].article;
 		job->len = strlen(pl_cases[0].article);
-		pipeline_submit(p, job);
+		CHECK_INT(pipeline_submit(p, job), 0);
 	}
 	pipeline_cancel_queued(p);
 	got = pl_collect(p, done, N);
