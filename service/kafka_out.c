@@ -78,6 +78,7 @@ struct kafka_out {
 	rd_kafka_t *rk;
 	char *events_topic;
 	char *dlq_topic;
+	rd_kafka_topic_t *rkt[2]; /* events and dead-letter topics, warmed */
 	int open;             /* a transaction is open */
 	unsigned long failed; /* deliveries failed since the last poll */
 	int eos;              /* transactional (exactly-once) */
@@ -409,6 +410,34 @@ static int kout_thread_start(struct kafka_out *ko, char *errstr,
 	return 0;
 }
 
+/* Asks for the metadata of the events and dead-letter topics, so the first
+ * message to each does not wait for a lazy lookup (measured: the first
+ * transaction's commit took 0.8 s, all of it spent waiting for the events
+ * topic's partitions). A topic that does not exist yet is only logged:
+ * the broker may create it on first use, or an operator may still. */
+static void kout_warm_topics(struct kafka_out *ko)
+{
+	const char *names[2] = {ko->events_topic, ko->dlq_topic};
+
+	for (int i = 0; i < 2; i++) {
+		const struct rd_kafka_metadata *md = NULL;
+		rd_kafka_resp_err_t err;
+
+		ko->rkt[i] = rd_kafka_topic_new(ko->rk, names[i], NULL);
+		if (!ko->rkt[i])
+			continue;
+		err = rd_kafka_metadata(ko->rk, 0, ko->rkt[i], &md,
+					EVX_KAFKA_TOPIC_WARMUP_MS);
+		if (!err && md->topic_cnt == 1)
+			err = md->topics[0].err;
+		if (err)
+			LOG(LOG_WARN, "msg=\"no metadata for topic\" topic=%s "
+				      "err=%s", names[i], rd_kafka_err2name(err));
+		if (md)
+			rd_kafka_metadata_destroy(md);
+	}
+}
+
 struct kafka_out *kafka_out_new(const struct config *cfg, int timeout_ms,
 				char *errstr, size_t errstr_size)
 {
@@ -423,7 +452,7 @@ struct kafka_out *kafka_out_new(const struct config *cfg, int timeout_ms,
 		 eos ? cfg->transactional_id : "true"},
 		{"client.id", "evextract-producer"},
 		{"log.queue", "true"},
-		{"linger.ms", "5"},
+		{"linger.ms", eos ? EVX_KAFKA_LINGER_EOS_MS : EVX_KAFKA_LINGER_ALO_MS},
 	};
 
 	if (!ko || !conf) {
@@ -461,6 +490,7 @@ struct kafka_out *kafka_out_new(const struct config *cfg, int timeout_ms,
 	}
 	conf = NULL;
 	rd_kafka_set_log_queue(ko->rk, NULL);
+	kout_warm_topics(ko);
 	if (!eos)
 		return ko;
 	error = rd_kafka_init_transactions(ko->rk, timeout_ms);
@@ -544,6 +574,9 @@ void kafka_out_destroy(struct kafka_out *ko, int timeout_ms)
 	}
 	if (ko->rk) {
 		rd_kafka_flush(ko->rk, timeout_ms);
+		for (int i = 0; i < 2; i++)
+			if (ko->rkt[i])
+				rd_kafka_topic_destroy(ko->rkt[i]);
 		rd_kafka_destroy(ko->rk);
 	}
 	if (ko->pipefd[0] >= 0)

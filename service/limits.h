@@ -154,6 +154,25 @@
 #define EVX_KAFKA_HOLD_MS 3000
 #endif
 
+/* The producer's linger (librdkafka linger.ms) by delivery mode, ms.
+ * Exactly-once: events are invisible until their transaction commits, and
+ * a commit flushes at once whatever the linger, so a long linger costs no
+ * latency and gives the broker fewer, larger batches. At-least-once: each
+ * event is visible when its batch lands, so the linger is added latency. */
+#ifndef EVX_KAFKA_LINGER_EOS_MS
+#define EVX_KAFKA_LINGER_EOS_MS "100"
+#endif
+#ifndef EVX_KAFKA_LINGER_ALO_MS
+#define EVX_KAFKA_LINGER_ALO_MS "20"
+#endif
+
+/* At start-up the producer asks for the metadata of the events and
+ * dead-letter topics (so their first messages do not wait for it), waiting
+ * at most this long for each, in milliseconds. */
+#ifndef EVX_KAFKA_TOPIC_WARMUP_MS
+#define EVX_KAFKA_TOPIC_WARMUP_MS 5000
+#endif
+
 /* How often librdkafka's statistics (consumer lag per partition) are
  * taken, in milliseconds. */
 #ifndef EVX_KAFKA_STATS_INTERVAL_MS
