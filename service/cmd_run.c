@@ -119,6 +119,7 @@ struct run {
 	int watch_pending;     /* changed at the last look: reload once still */
 	size_t txn_articles;   /* articles finished in the open transaction */
 	double t_commit;        /* when the running commit started (cmd_now) */
+	int commit_due;         /* a tick found an operation running */
 	int stopping;
 	int finished;
 	int exit_code;
@@ -316,6 +317,7 @@ static int run_commit(struct run *r)
 
 	if (kafka_out_txn_busy(r->kout))
 		return 0;
+	r->commit_due = 0;
 	offsets = kafka_in_offsets(r->kin);
 	if (!offsets && !kafka_out_open(r->kout))
 		return 0;
@@ -616,7 +618,9 @@ static void run_on_done(evutil_socket_t fd, short what, void *arg)
 		return;
 	if (r->alo)
 		run_alo_advance(r);
-	else if (!r->stopping && r->txn_articles >= (size_t)r->cfg.commit_batch)
+	else if (!r->stopping &&
+		 (r->commit_due ||
+		  r->txn_articles >= (size_t)r->cfg.commit_batch))
 		run_commit(r);
 	run_maybe_resume(r);
 	if (r->stopping && pipeline_inflight(r->pl) == 0)
@@ -688,7 +692,12 @@ static void run_on_tick(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	if (!r->alo && kafka_out_txn_busy(r->kout)) {
-		/* The transaction thread serves the producer meanwhile. */
+		/* The transaction thread serves the producer meanwhile. The
+		 * commit this tick would have started starts as soon as the
+		 * running operation ends (run_on_done): otherwise the work
+		 * held during a commit longer than the interval waited for
+		 * a second tick. */
+		r->commit_due = 1;
 		if (rd_kafka_fatal_error(kafka_in_handle(r->kin), why,
 					 sizeof(why))) {
 			LOG(LOG_ERROR, "msg=\"consumer fatal error\" reason=\"%s\"",
