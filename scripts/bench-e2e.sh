@@ -9,11 +9,15 @@
 #     them). Articles/s for exactly-once, and for at-least-once when the
 #     binary implements it. Peak RSS (VmHWM) of the service at the end.
 #  2. Latency: a fresh topic gets articles at a fixed rate, half the
-#     exactly-once throughput, for BENCH_LAT_S seconds (default 20); each
+#     exactly-once throughput, for BENCH_LAT_S seconds (default 20), from
+#     tests/py/paced_produce.py (confluent-kafka; a light producer, since it
+#     shares the 2 cores with what it measures); each
 #     article id carries its send time ("ID~L<seq>@<unix seconds>"), a
 #     read_committed reader stamps each event as it arrives, and the
 #     article-to-event latency is reported as p50/p99 (with the service's own
 #     evextract_processing_seconds histogram next to it).
+#     Before 1, the broker is warmed by an untimed run of BENCH_WARMUP
+#     articles (default 20000; 0 skips) on topics of its own.
 #  3. Peak RSS at BENCH_BIG articles (default 250000; 0 skips): the same as 1
 #     on a topic of that size.
 #
@@ -28,7 +32,7 @@
 #
 # Usage: scripts/bench-e2e.sh [EVEXTRACT]  (default build/evextract);
 # EVX_SHARED names the shared folder; BENCH_WORKERS the service's workers
-# (default: its own default).
+# (default: its own default); BENCH_SVC_ARGS more service options.
 set -euo pipefail
 NAME=bench-e2e
 src="$(cd "$(dirname "$0")/.." && pwd)"
@@ -38,10 +42,23 @@ svc_init "$src" "${1:-$src/build/evextract}"
 n="${BENCH_ARTICLES:-50000}"
 lat_s="${BENCH_LAT_S:-20}"
 big="${BENCH_BIG:-250000}"
+warm="${BENCH_WARMUP:-20000}"
 workers=()
 [ -z "${BENCH_WORKERS:-}" ] || workers=(--workers "$BENCH_WORKERS")
+# More `evextract run` options for every run (word-split), e.g.
+# BENCH_SVC_ARGS="--log-level debug --commit-interval-ms 50".
+read -r -a svc_args <<<"${BENCH_SVC_ARGS:-}"
+workers+=(${svc_args[@]+"${svc_args[@]}"})
 command -v curl >/dev/null || fail "curl is needed for /metrics"
 command -v stdbuf >/dev/null || fail "stdbuf (coreutils) is needed"
+# The latency run's producer is confluent-kafka in the tests' venv
+# (tests/pyenv.sh, shared with python_consumer and soak).
+req="$src/tests/py/requirements.txt"
+pyenv="${EVX_CACHE:-$HOME/.cache/evextract}/pyenv"
+py="$pyenv/bin/python"
+# shellcheck source=tests/pyenv.sh
+source "$src/tests/pyenv.sh"
+pyenv_ready "$req" "$pyenv" "$dir"
 
 # Events per base article, from the offline extraction of copy 0 of each, so
 # the expected count of any replicated file is known without extracting it.
@@ -92,25 +109,45 @@ PY
 }
 
 svc_broker_start
+broker_pid=$(sed -n "s/^KAFKA_PID=//p" "$dir/broker/broker.env")
 hwm() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/${SVC_PID[$1]}/status"; }
 
 # throughput LABEL ARTICLES_TOPIC EVENTS_TOPIC WANT MODE: one run from the
 # start of the service until WANT events are committed on EVENTS_TOPIC; sets
 # TP_S (seconds) and TP_RSS (VmHWM in kB, read just before SIGTERM).
+# Also sets TP_CPU: "service S s, broker B s CPU; ready after R s"
+# (user+system seconds of the service and of the broker's JVM during the
+# run, and when the service had its three partitions).
+cpu_s() { awk '{ printf "%.2f", ($14 + $15) / '"$(getconf CLK_TCK)"' }' "/proc/$1/stat"; }
 throughput() {
-	local label="$1" at="$2" et="$3" want="$4" mode="$5" t1 t2 rss
+	local label="$1" at="$2" et="$3" want="$4" mode="$5" t1 t2 rss b1 b2 sc tr=""
+	b1=$(cpu_s "$broker_pid")
 	t1=$(date +%s.%N)
 	svc_start "$label" --group-id "bench-$label-$$" --transactional-id "bench-$label-$$" \
 		--articles-topic "$at" --events-topic "$et" --delivery "$mode" "${workers[@]}"
+	(
+		while [ "$(grep -c 'msg="partition assigned"' "${SVC_LOG[$label]}" 2>/dev/null || true)" -lt 3 ]; do
+			sleep 0.05
+		done
+		date +%s.%N >"$dir/ready.$label"
+	) &
+	local rpid=$!
 	"$evx" consume "$et" --brokers "$KAFKA_BOOTSTRAP" --max "$want" --timeout-ms 1800000 \
 		>/dev/null 2>"$dir/wait.$label.err" ||
 		fail "$label: not all $want events within 30 min: $(tail -n 1 "$dir/wait.$label.err")"
 	t2=$(date +%s.%N)
 	svc_alive "$label"
 	rss=$(hwm "$label")
+	sc=$(cpu_s "${SVC_PID[$label]}")
+	b2=$(cpu_s "$broker_pid")
 	svc_term "$label" 15
+	kill "$rpid" 2>/dev/null || true
+	wait "$rpid" 2>/dev/null || true
+	[ ! -s "$dir/ready.$label" ] || tr=$(cat "$dir/ready.$label")
 	TP_S=$(python3 -c "print('%.2f' % ($t2 - $t1))")
 	TP_RSS=$rss
+	TP_CPU=$(python3 -c "print('service %.1f s, broker %.1f s CPU; ready after %s s' % ($sc, $b2 - $b1,
+		'%.1f' % ($tr - $t1) if '$tr' else '?'))" 2>/dev/null || echo "?")
 }
 
 # 1. Throughput at N articles.
@@ -119,17 +156,31 @@ want=$(expected "$n")
 t=$SECONDS
 svc_produce "$dir/articles.jsonl"
 say "$n articles produced in $((SECONDS - t)) s; $want events expected"
+# A fresh broker's JVM spends its first seconds compiling: the first
+# exactly-once run of 50,000 dev-set articles cost it 11-13 CPU-s, the
+# next ones 3-6. A production broker has long been warm, so an untimed
+# run through the service warms this one first (BENCH_WARMUP articles,
+# 0: none).
+if [ "$warm" -gt 0 ]; then
+	bash "$broker" topics --dir "$dir/broker" create warm.articles 3 >/dev/null
+	bash "$broker" topics --dir "$dir/broker" create warm.events 3 >/dev/null
+	gen "$warm" "$dir/warm.jsonl"
+	bash "$broker" produce --dir "$dir/broker" warm.articles \
+		--producer-property linger.ms=20 --producer-property batch.size=262144 <"$dir/warm.jsonl"
+	throughput warm warm.articles warm.events "$(expected "$warm")" exactly-once
+	say "broker warm-up (untimed): $warm articles in $TP_S s; $TP_CPU"
+fi
 throughput eo articles events "$want" exactly-once
 eo_s=$TP_S eo_rss=$TP_RSS
 eo_rate=$(python3 -c "print(round($n / $eo_s))")
-say "exactly-once: $n articles -> $want events in $eo_s s: $eo_rate articles/s; VmHWM $eo_rss kB"
+say "exactly-once: $n articles -> $want events in $eo_s s: $eo_rate articles/s; VmHWM $eo_rss kB; $TP_CPU"
 alo_rate=null alo_s=null
 if svc_at_least_once; then
 	bash "$broker" topics --dir "$dir/broker" create events.alo 3 >/dev/null
 	throughput alo articles events.alo "$want" at-least-once
 	alo_s=$TP_S
 	alo_rate=$(python3 -c "print(round($n / $alo_s))")
-	say "at-least-once: $n articles in $alo_s s: $alo_rate articles/s"
+	say "at-least-once: $n articles in $alo_s s: $alo_rate articles/s; $TP_CPU"
 else
 	say "at-least-once is not implemented by this binary; skipped"
 fi
@@ -162,22 +213,10 @@ for line in sys.stdin:
 SVC_LAT_PID=$!
 sleep 5    # the reader joins its group before the first article is sent
 say "latency run: $nlat articles at $rate/s for $lat_s s ($wantlat events expected)"
-python3 - "$dir/base.jsonl" "$nlat" "$rate" <<'PY' |
-import json, sys, time
-base = [json.loads(l) for l in open(sys.argv[1])]
-n, rate = int(sys.argv[2]), float(sys.argv[3])
-t0 = time.time()
-for i in range(n):
-    due = t0 + i / rate
-    d = due - time.time()
-    if d > 0:
-        time.sleep(d)
-    a = dict(base[i % len(base)])
-    a["id"] = "%s~L%d@%.6f" % (a["id"].split("~")[0], i, time.time())
-    sys.stdout.write(json.dumps(a, ensure_ascii=False) + "\n")
-    sys.stdout.flush()
-PY
-	bash "$broker" produce --dir "$dir/broker" articles.lat --producer-property linger.ms=0
+"$py" "$src/tests/py/paced_produce.py" --bootstrap "$KAFKA_BOOTSTRAP" --topic articles.lat \
+	--n "$nlat" --rate "$rate" "$dir/base.jsonl" >"$dir/paced.json" 2>"$dir/paced.err" ||
+	fail "the paced producer failed: $(tail -n 2 "$dir/paced.err")"
+say "paced producer: $(cat "$dir/paced.json")"
 lat_rc=0
 wait "$SVC_LAT_PID" || lat_rc=$?
 SVC_LAT_PID=""

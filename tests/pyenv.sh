@@ -1,6 +1,6 @@
 # tests/pyenv.sh - the Python venv of the tests that use protobuf and
 # confluent-kafka (tests/py/requirements.txt), sourced by
-# tests/python_consumer.sh and scripts/soak.sh.
+# tests/python_consumer.sh, scripts/soak.sh and scripts/bench-e2e.sh.
 #
 # pyenv_ready REQ PYENV LOGDIR: makes or remakes the venv PYENV when the
 # requirements or the interpreter changed, or when an import fails (a
