@@ -160,10 +160,11 @@ static int kout_begin(struct kafka_out *ko)
 
 /* Produces one message (headers: ownership moves to librdkafka on
  * success; destroyed here otherwise). */
-static int kout_produce(struct kafka_out *ko, const char *topic,
+static int kout_produce(struct kafka_out *ko, int which,
 			const void *key, size_t keylen, const void *val,
 			size_t len, rd_kafka_headers_t *hdrs, void *token)
 {
+	const char *topic = which ? ko->dlq_topic : ko->events_topic;
 	rd_kafka_resp_err_t err;
 	int rc = ko->eos ? kout_begin(ko) : 0;
 
@@ -172,7 +173,16 @@ static int kout_produce(struct kafka_out *ko, const char *topic,
 		return rc;
 	}
 	for (int round = 0;; round++) {
-		err = rd_kafka_producev(ko->rk, RD_KAFKA_V_TOPIC(topic),
+		/* The warmed handle saves a lookup by name per message. */
+		err = ko->rkt[which] ?
+			rd_kafka_producev(ko->rk, RD_KAFKA_V_RKT(ko->rkt[which]),
+					  RD_KAFKA_V_KEY(key, keylen),
+					  RD_KAFKA_V_VALUE((void *)val, len),
+					  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+					  RD_KAFKA_V_HEADERS(hdrs),
+					  RD_KAFKA_V_OPAQUE(token),
+					  RD_KAFKA_V_END) :
+			rd_kafka_producev(ko->rk, RD_KAFKA_V_TOPIC(topic),
 					RD_KAFKA_V_KEY(key, keylen),
 					RD_KAFKA_V_VALUE((void *)val, len),
 					RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
@@ -205,7 +215,7 @@ int kafka_out_event(struct kafka_out *ko, const char *event_id,
 	rd_kafka_header_add(hdrs, "schema", -1, "evextract.v1.Event", -1);
 	rd_kafka_header_add(hdrs, "schema-version", -1, "1", -1);
 	rd_kafka_header_add(hdrs, "rule-pack", -1, pack, -1);
-	return kout_produce(ko, ko->events_topic, event_id, strlen(event_id),
+	return kout_produce(ko, 0, event_id, strlen(event_id),
 			    pb, len, hdrs, token);
 }
 
@@ -231,7 +241,7 @@ int kafka_out_dlq(struct kafka_out *ko, const rd_kafka_message_t *rkm,
 	snprintf(num, sizeof(num), "%lld", (long long)rkm->offset);
 	rd_kafka_header_add(hdrs, "source-offset", -1, num, -1);
 	rd_kafka_header_add(hdrs, "rule-pack", -1, pack, -1);
-	return kout_produce(ko, ko->dlq_topic, rkm->key, rkm->key_len,
+	return kout_produce(ko, 1, rkm->key, rkm->key_len,
 			    rkm->payload, rkm->len, hdrs, token);
 }
 
