@@ -9,7 +9,10 @@
 #     them). Articles/s for exactly-once, and for at-least-once when the
 #     binary implements it. Peak RSS (VmHWM) of the service at the end.
 #  2. Latency: a fresh topic gets articles at a fixed rate, half the
-#     exactly-once throughput, for BENCH_LAT_S seconds (default 20), from
+#     exactly-once throughput, for BENCH_LAT_SETTLE + BENCH_LAT_S seconds
+#     (defaults 40 and 20; only the articles of the last BENCH_LAT_S seconds
+#     are counted: the broker's JVM is still compiling the paths of small,
+#     paced requests after the bulk runs), from
 #     tests/py/paced_produce.py (confluent-kafka; a light producer, since it
 #     shares the 2 cores with what it measures); each
 #     article id carries its send time ("ID~L<seq>@<unix seconds>"), a
@@ -19,7 +22,7 @@
 #     Before 1, the broker is warmed by an untimed run of BENCH_WARMUP
 #     articles (default 20000; 0 skips) on topics of its own.
 #  3. Peak RSS at BENCH_BIG articles (default 250000; 0 skips): the same as 1
-#     on a topic of that size.
+#     on a topic of that size, in both modes (where start-up weighs less).
 #
 # Prints a summary, then one machine-readable line:
 #   BENCH_E2E {"articles": N, "eo_articles_per_s": ..., ...}
@@ -41,6 +44,7 @@ src="$(cd "$(dirname "$0")/.." && pwd)"
 svc_init "$src" "${1:-$src/build/evextract}"
 n="${BENCH_ARTICLES:-50000}"
 lat_s="${BENCH_LAT_S:-20}"
+settle_s="${BENCH_LAT_SETTLE:-40}"
 big="${BENCH_BIG:-250000}"
 warm="${BENCH_WARMUP:-20000}"
 workers=()
@@ -187,7 +191,8 @@ fi
 
 # 2. Latency at half the exactly-once rate.
 rate=$(( (eo_rate + 1) / 2 ))
-nlat=$((rate * lat_s))
+nsettle=$((rate * settle_s))
+nlat=$((rate * (settle_s + lat_s)))
 bash "$broker" topics --dir "$dir/broker" create articles.lat 3 >/dev/null
 bash "$broker" topics --dir "$dir/broker" create events.lat 3 >/dev/null
 wantlat=$(expected "$nlat")
@@ -200,7 +205,7 @@ for _ in $(seq 1 150); do
 done
 # The reader stamps each event line with its arrival time.
 stdbuf -oL "$evx" consume events.lat --brokers "$KAFKA_BOOTSTRAP" --events --max "$wantlat" \
-	--timeout-ms $(((lat_s + 120) * 1000)) 2>"$dir/lat-reader.err" |
+	--timeout-ms $(((settle_s + lat_s + 120) * 1000)) 2>"$dir/lat-reader.err" |
 	python3 -c '
 import json, sys, time
 out = open(sys.argv[1], "w")
@@ -212,34 +217,50 @@ for line in sys.stdin:
 ' "$dir/lat-stamps.txt" &
 SVC_LAT_PID=$!
 sleep 5    # the reader joins its group before the first article is sent
-say "latency run: $nlat articles at $rate/s for $lat_s s ($wantlat events expected)"
-"$py" "$src/tests/py/paced_produce.py" --bootstrap "$KAFKA_BOOTSTRAP" --topic articles.lat \
-	--n "$nlat" --rate "$rate" "$dir/base.jsonl" >"$dir/paced.json" 2>"$dir/paced.err" ||
-	fail "the paced producer failed: $(tail -n 2 "$dir/paced.err")"
-say "paced producer: $(cat "$dir/paced.json")"
+say "latency run: $nlat articles at $rate/s for $settle_s + $lat_s s ($wantlat events expected; the last $lat_s s counted)"
+# paced FIRST N: articles FIRST..FIRST+N-1 at $rate/s.
+paced() {
+	"$py" "$src/tests/py/paced_produce.py" --bootstrap "$KAFKA_BOOTSTRAP" --topic articles.lat \
+		--start "$1" --n "$2" --rate "$rate" "$dir/base.jsonl" >"$dir/paced.json" 2>"$dir/paced.err" ||
+		fail "the paced producer failed: $(tail -n 2 "$dir/paced.err")"
+}
+metrics_port="$(svc_port lat)"
+: >"$dir/lat-metrics0.txt"
+if [ "$nsettle" -gt 0 ]; then
+	paced 0 "$nsettle"
+	# The histogram's counts so far, taken off the end's.
+	curl -fsS "http://127.0.0.1:$metrics_port/metrics" >"$dir/lat-metrics0.txt" || true
+fi
+lb1=$(cpu_s "$broker_pid") ls1=$(cpu_s "${SVC_PID[lat]}")
+paced "$nsettle" $((nlat - nsettle))
+say "paced producer (counted part): $(cat "$dir/paced.json"); service $(python3 -c "print('%.1f' % ($(cpu_s "${SVC_PID[lat]}") - $ls1))") s, broker $(python3 -c "print('%.1f' % ($(cpu_s "$broker_pid") - $lb1))") s CPU meanwhile"
 lat_rc=0
 wait "$SVC_LAT_PID" || lat_rc=$?
 SVC_LAT_PID=""
 svc_alive lat
-metrics_port="$(svc_port lat)"
 curl -fsS "http://127.0.0.1:$metrics_port/metrics" >"$dir/lat-metrics.txt" || true
 svc_term lat 15
-read -r lat_n lat_p50 lat_p99 lat_max proc_p50 proc_p99 <<<"$(python3 - "$dir/lat-stamps.txt" "$dir/lat-metrics.txt" <<'PY'
+read -r lat_n lat_p50 lat_p99 lat_max proc_p50 proc_p99 <<<"$(python3 - "$dir/lat-stamps.txt" "$dir/lat-metrics.txt" "$nsettle" "$dir/lat-metrics0.txt" <<'PY'
 import re, sys
 lat = []
 for line in open(sys.argv[1]):
     aid, now = line.split()
-    sent = float(aid.rsplit("@", 1)[1])
-    lat.append((float(now) - sent) * 1000.0)
+    seq, sent = aid.rsplit("~L", 1)[1].split("@")
+    if int(seq) >= int(sys.argv[3]):
+        lat.append((float(now) - float(sent)) * 1000.0)
 lat.sort()
 def pct(v, p):
     return v[min(len(v) - 1, int(p * len(v)))] if v else float("nan")
 # Histogram quantiles, linear inside the bucket (Prometheus style).
-b = []
-for line in open(sys.argv[2]):
-    m = re.match(r'evextract_processing_seconds_bucket\{.*le="([^"]+)".*\}\s+(\S+)', line)
-    if m:
-        b.append((float("inf") if m.group(1) == "+Inf" else float(m.group(1)), float(m.group(2))))
+def buckets(path):
+    out = {}
+    for line in open(path):
+        m = re.match(r'evextract_processing_seconds_bucket\{.*le="([^"]+)".*\}\s+(\S+)', line)
+        if m:
+            out[float("inf") if m.group(1) == "+Inf" else float(m.group(1))] = float(m.group(2))
+    return out
+end, start = buckets(sys.argv[2]), buckets(sys.argv[4])
+b = [(le, c - start.get(le, 0.0)) for le, c in end.items()]
 def hq(q):
     if not b or b[-1][1] == 0:
         return float("nan")
@@ -260,7 +281,7 @@ PY
 say "latency at $rate articles/s: $lat_n events; article-to-event p50 $lat_p50 ms, p99 $lat_p99 ms, max $lat_max ms; service processing (histogram) p50 $proc_p50 ms, p99 $proc_p99 ms"
 
 # 3. Peak RSS at BENCH_BIG articles.
-big_s=null big_rss=null big_rate=null
+big_s=null big_rss=null big_rate=null big_alo_s=null big_alo_rate=null
 if [ "$big" -gt 0 ]; then
 	bash "$broker" topics --dir "$dir/broker" create articles.big 3 >/dev/null
 	bash "$broker" topics --dir "$dir/broker" create events.big 3 >/dev/null
@@ -274,7 +295,12 @@ if [ "$big" -gt 0 ]; then
 	throughput big articles.big events.big "$wantbig" exactly-once
 	big_s=$TP_S big_rss=$TP_RSS
 	big_rate=$(python3 -c "print(round($big / $big_s))")
-	say "exactly-once: $big articles in $big_s s: $big_rate articles/s; VmHWM $big_rss kB"
+	say "exactly-once: $big articles in $big_s s: $big_rate articles/s; VmHWM $big_rss kB; $TP_CPU"
+	bash "$broker" topics --dir "$dir/broker" create events.big.alo 3 >/dev/null
+	throughput bigalo articles.big events.big.alo "$wantbig" at-least-once
+	big_alo_s=$TP_S
+	big_alo_rate=$(python3 -c "print(round($big / $big_alo_s))")
+	say "at-least-once: $big articles in $big_alo_s s: $big_alo_rate articles/s; VmHWM $TP_RSS kB; $TP_CPU"
 fi
 
 echo "=== bench-e2e summary ($(nproc) cores, $(uname -r)) ==="
@@ -282,15 +308,18 @@ printf '  %-34s %s\n' "base corpus (BENCH_CORPUS)" "$corpus, $(wc -l <"$dir/base
 	"articles (throughput run)" "$n ($want events)" \
 	"exactly-once" "$eo_rate articles/s ($eo_s s)" \
 	"at-least-once" "$([ "$alo_rate" = null ] && echo "not implemented" || echo "$alo_rate articles/s ($alo_s s)")" \
-	"latency run" "$rate articles/s for $lat_s s, $lat_n events" \
+	"latency run" "$rate articles/s, $lat_n events of the last $lat_s s (after $settle_s s)" \
 	"article-to-event p50 / p99 / max" "$lat_p50 / $lat_p99 / $lat_max ms" \
 	"processing histogram p50 / p99" "$proc_p50 / $proc_p99 ms" \
 	"peak RSS at $n articles" "$eo_rss kB" \
-	"peak RSS at BENCH_BIG=$big articles" "$([ "$big_rss" = null ] && echo skipped || echo "$big_rss kB ($big_rate articles/s)")"
+	"peak RSS at BENCH_BIG=$big articles" "$([ "$big_rss" = null ] && echo skipped || echo "$big_rss kB")" \
+	"at BENCH_BIG: exactly-once" "$([ "$big_rss" = null ] && echo skipped || echo "$big_rate articles/s ($big_s s)")" \
+	"at BENCH_BIG: at-least-once" "$([ "$big_rss" = null ] && echo skipped || echo "$big_alo_rate articles/s ($big_alo_s s)")"
 nan2null() { case "$1" in nan|"") echo null ;; *) echo "$1" ;; esac; }
 echo "BENCH_E2E {\"corpus\": \"$corpus\", \"articles\": $n, \"events\": $want, \"eo_seconds\": $eo_s, \"eo_articles_per_s\": $eo_rate," \
-	"\"alo_seconds\": $alo_s, \"alo_articles_per_s\": $alo_rate, \"lat_rate\": $rate, \"lat_events\": $lat_n," \
+	"\"alo_seconds\": $alo_s, \"alo_articles_per_s\": $alo_rate, \"lat_rate\": $rate, \"lat_settle_s\": $settle_s, \"lat_s\": $lat_s, \"lat_events\": $lat_n," \
 	"\"lat_p50_ms\": $(nan2null "$lat_p50"), \"lat_p99_ms\": $(nan2null "$lat_p99"), \"lat_max_ms\": $(nan2null "$lat_max")," \
 	"\"proc_p50_ms\": $(nan2null "$proc_p50"), \"proc_p99_ms\": $(nan2null "$proc_p99")," \
 	"\"rss_kb_at_articles\": $eo_rss, \"big_articles\": $big, \"big_seconds\": $big_s," \
-	"\"big_articles_per_s\": $big_rate, \"rss_kb_at_big\": $big_rss}"
+	"\"big_articles_per_s\": $big_rate, \"big_alo_seconds\": $big_alo_s, \"big_alo_articles_per_s\": $big_alo_rate," \
+	"\"rss_kb_at_big\": $big_rss}"

@@ -2,7 +2,7 @@
 (confluent-kafka from the venv of tests/py/requirements.txt).
 
 Sends N articles to a topic at RATE articles/s: the base corpus (JSONL)
-cycled, article k with id "ID~L<k>@<unix seconds>", the time taken just
+cycled, article k (from START, default 0) with id "ID~L<k>@<unix seconds>", the time taken just
 before the article is handed to the client, so a reader can compute each
 event's article-to-event latency from its article id alone. The schedule is
 kept in ticks of 2 ms (every article due by then is sent), so pacing costs
@@ -24,6 +24,8 @@ def main():
     ap.add_argument("--topic", required=True)
     ap.add_argument("--n", type=int, required=True)
     ap.add_argument("--rate", type=float, required=True)
+    ap.add_argument("--start", type=int, default=0,
+                    help="sequence number of the first article (default 0)")
     ap.add_argument("base")
     a = ap.parse_args()
     base = [json.loads(l) for l in open(a.base, encoding="utf-8") if l.strip()]
@@ -42,9 +44,10 @@ def main():
         now = time.time()
         due = int((now - t0) * a.rate) + 1
         while i < min(due, a.n):
-            art = dict(base[i % len(base)])
+            k = a.start + i
+            art = dict(base[k % len(base)])
             stamp = time.time()
-            art["id"] = "%s~L%d@%.6f" % (art["id"].split("~")[0], i, stamp)
+            art["id"] = "%s~L%d@%.6f" % (art["id"].split("~")[0], k, stamp)
             late = max(late, stamp - (t0 + i / a.rate))
             while True:
                 try:
