@@ -787,8 +787,10 @@ void config_usage(FILE *fp)
 	}
 	fprintf(fp,
 		"  --kafka.KEY VALUE\n"
-		"      any librdkafka property, for the consumer and the "
-		"producer\n"
+		"      any librdkafka property, given to the consumer, the "
+		"producer or both\n"
+		"      as librdkafka's table says (e.g. session.timeout.ms: "
+		"consumer only)\n"
 		"      env EVEXTRACT_KAFKA_KEY (the key upper-cased, '.' as "
 		"'_'), e.g.\n"
 		"      EVEXTRACT_KAFKA_SASL_MECHANISMS for "

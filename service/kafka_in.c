@@ -57,6 +57,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "kafka_conf.h"
 #include "limits.h"
 #include "log.h"
 
@@ -129,22 +130,6 @@ static void kin_error_cb(rd_kafka_t *rk, int err, const char *reason,
 	LOG(err == RD_KAFKA_RESP_ERR__FATAL ? LOG_ERROR : LOG_WARN,
 	    "msg=\"consumer error\" err=%s reason=\"%s\"",
 	    rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
-}
-
-int kafka_conf_apply(rd_kafka_conf_t *conf, const struct config *cfg,
-		     char *errstr, size_t errstr_size)
-{
-	char err[256];
-
-	for (size_t i = 0; i < cfg->nkafka; i++) {
-		if (rd_kafka_conf_set(conf, cfg->kafka[i].key, cfg->kafka[i].val,
-				      err, sizeof(err)) != RD_KAFKA_CONF_OK) {
-			snprintf(errstr, errstr_size, "kafka.%s: %s",
-				 cfg->kafka[i].key, err);
-			return -1;
-		}
-	}
-	return 0;
 }
 
 /* The state of partition, created unassigned when new; NULL on memory. */
@@ -409,7 +394,7 @@ struct kafka_in *kafka_in_new(const struct config *cfg, struct event_base *base,
 			goto fail;
 		}
 	}
-	if (kafka_conf_apply(conf, cfg, errstr, errstr_size) < 0)
+	if (kafka_conf_apply(conf, cfg, KAFKA_CONSUMER, errstr, errstr_size) < 0)
 		goto fail;
 	rd_kafka_conf_set_opaque(conf, kin);
 	rd_kafka_conf_set_rebalance_cb(conf, kin_rebalance_cb);

@@ -107,11 +107,6 @@ rd_kafka_t *kafka_in_handle(struct kafka_in *kin);
 /* Number of assigned partitions. */
 size_t kafka_in_assigned(const struct kafka_in *kin);
 
-/* Applies kafka.* pass-through settings to conf. Returns 0, or -1 with
- * errstr naming the rejected key. Shared with kafka_out. */
-int kafka_conf_apply(rd_kafka_conf_t *conf, const struct config *cfg,
-		     char *errstr, size_t errstr_size);
-
 /* librdkafka's log callback, writing through LOG(). Shared with kafka_out. */
 void kafka_log_cb(const rd_kafka_t *rk, int level, const char *fac,
 		  const char *buf);

@@ -51,6 +51,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kafka_conf.h"
 #include "kafka_in.h"
 #include "limits.h"
 #include "log.h"
@@ -486,7 +487,7 @@ struct kafka_out *kafka_out_new(const struct config *cfg, int timeout_ms,
 			goto fail;
 		}
 	}
-	if (kafka_conf_apply(conf, cfg, errstr, errstr_size) < 0)
+	if (kafka_conf_apply(conf, cfg, KAFKA_PRODUCER, errstr, errstr_size) < 0)
 		goto fail;
 	rd_kafka_conf_set_opaque(conf, ko);
 	rd_kafka_conf_set_dr_msg_cb(conf, kout_dr_cb);

@@ -26,6 +26,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "kafka_conf.h"
 #include "kafka_in.h"
 #include "log.h"
 
@@ -100,7 +101,7 @@ int kafka_probe(const struct config *cfg, int timeout_ms, char *errstr,
 		snprintf(errstr, errstr_size, "probe: %s", e);
 		goto out;
 	}
-	if (kafka_conf_apply(conf, cfg, errstr, errstr_size) < 0)
+	if (kafka_conf_apply(conf, cfg, KAFKA_PRODUCER, errstr, errstr_size) < 0)
 		goto out;
 	rd_kafka_conf_set_opaque(conf, &p);
 	rd_kafka_conf_set_error_cb(conf, probe_error_cb);
