@@ -753,9 +753,34 @@ static const char *config_default_text(const struct config_opt *o, char *buf,
 	return "none";
 }
 
+/* Prints text after an indent of 6, broken at spaces so that no line
+ * passes CONFIG_USAGE_WIDTH columns (a word longer than that has its own
+ * line), and a newline. */
+#define CONFIG_USAGE_WIDTH 79
+static void config_usage_wrapped(FILE *fp, const char *text)
+{
+	const char *p = text;
+
+	while (*p) {
+		size_t room = CONFIG_USAGE_WIDTH - 6, n = strlen(p), cut = n;
+
+		if (n > room) {
+			cut = room;
+			while (cut > 0 && p[cut] != ' ')
+				cut--;
+			if (cut == 0)
+				cut = strcspn(p, " ");
+		}
+		fprintf(fp, "      %.*s\n", (int)cut, p);
+		p += cut;
+		while (*p == ' ')
+			p++;
+	}
+}
+
 void config_usage(FILE *fp)
 {
-	char env[128], def[128];
+	char env[128], def[128], line[1024];
 
 	fprintf(fp,
 		"usage: evextract run [--config FILE] [--KEY VALUE | "
@@ -772,14 +797,20 @@ void config_usage(FILE *fp)
 		"settings:\n");
 	for (const struct config_opt *o = config_opts; o->name; o++) {
 		config_env_name(o->name, env, sizeof(env));
-		fprintf(fp, "  --%s %s\n      %s", o->name, o->arg, o->help);
-		if (o->choices)
-			fprintf(fp, " (%s)", o->choices);
-		if (o->type == CONFIG_LONG)
-			fprintf(fp, " [%.0f..%.0f]", o->min, o->max);
-		if (o->secret)
-			fprintf(fp, "; masked in logs");
-		fprintf(fp, "\n      env %s", env);
+		size_t n;
+
+		fprintf(fp, "  --%s %s\n", o->name, o->arg);
+		n = (size_t)snprintf(line, sizeof(line), "%s", o->help);
+		if (o->choices && n < sizeof(line))
+			n += (size_t)snprintf(line + n, sizeof(line) - n, " (%s)",
+					      o->choices);
+		if (o->type == CONFIG_LONG && n < sizeof(line))
+			n += (size_t)snprintf(line + n, sizeof(line) - n,
+					      " [%.0f..%.0f]", o->min, o->max);
+		if (o->secret && n < sizeof(line))
+			snprintf(line + n, sizeof(line) - n, "; masked in logs");
+		config_usage_wrapped(fp, line);
+		fprintf(fp, "      env %s", env);
 		if (o->type != CONFIG_KAFKA)
 			fprintf(fp, ", default %s",
 				config_default_text(o, def, sizeof(def)));

@@ -302,6 +302,16 @@ static void t_usage(void)
 	CHECK(strstr(buf, "default 127.0.0.1:8080") != NULL);
 	CHECK(strstr(buf, "default 1M") != NULL);
 	CHECK(strstr(buf, "--kafka.KEY VALUE") != NULL);
+	/* Wrapped to fit a terminal; choices and ranges are kept whole. */
+	for (const char *l = buf, *nl; *l; l = nl ? nl + 1 : l + strlen(l)) {
+		nl = strchr(l, '\n');
+		if ((nl ? (size_t)(nl - l) : strlen(l)) > 79)
+			fprintf(stderr, "usage line over 79 columns: %.*s\n",
+				(int)(nl ? nl - l : (long)strlen(l)), l);
+		CHECK((nl ? (size_t)(nl - l) : strlen(l)) <= 79);
+	}
+	CHECK(strstr(buf, "(exactly-once|at-least-once)") != NULL);
+	CHECK(strstr(buf, "[0..3600000]") != NULL);
 	free(buf);
 }
 
