@@ -389,6 +389,23 @@ out:
 		free(art[i]);
 }
 
+/* An article of 100 sentences, each with a strike (the caller frees it):
+ * about 100 times the work of pl_cases[0]'s. */
+static char *pl_long_article(void)
+{
+	enum { NLONG = 100 };
+	static const char sent[] = "Russian missiles struck Kyiv on Monday. ";
+	char *a = malloc(64 + NLONG * (sizeof(sent) - 1));
+
+	if (!a)
+		return NULL;
+	strcpy(a, "{\"id\":\"long\",\"body\":\"");
+	for (int i = 0; i < NLONG; i++)
+		strcat(a, sent);
+	strcat(a, "\"}");
+	return a;
+}
+
 /* 300 jobs over 7 partitions (and 60 more on one partition) and two
  * generations on 3 workers, every fifth article a hundred times longer so
  * that jobs finish out of order: per partition, completions come in offset
@@ -396,20 +413,15 @@ out:
 static void test_order(struct pipeline *p, struct pipeline_gen *g1,
 		       struct pipeline_gen *g2)
 {
-	enum { N = 360, NPART = 7, NLONG = 100 };
+	enum { N = 360, NPART = 7 };
 	static struct pipeline_job *done[N];
-	static const char sent[] = "Russian missiles struck Kyiv on Monday. ";
 	int64_t last[NPART];
 	size_t got, nlong = 0;
-	char *longa = malloc(64 + NLONG * (sizeof(sent) - 1));
+	char *longa = pl_long_article();
 
 	CHECK(longa != NULL);
 	if (!longa)
 		return;
-	strcpy(longa, "{\"id\":\"long\",\"body\":\"");
-	for (int i = 0; i < NLONG; i++)
-		strcat(longa, sent);
-	strcat(longa, "\"}");
 	for (int i = 0; i < NPART; i++)
 		last[i] = -1;
 	for (int i = 0; i < N; i++) {
@@ -441,21 +453,27 @@ static void test_order(struct pipeline *p, struct pipeline_gen *g1,
 }
 
 /* Cancelling the queue: the jobs that ran are an offset prefix of their
- * partition, every other job comes back cancelled, none is lost. */
+ * partition, every other job comes back cancelled, none is lost. The jobs
+ * are long articles, so that the workers cannot have run all 60 before the
+ * cancel (with short ones they sometimes had, on a loaded machine). */
 static void test_cancel(struct pipeline *p, struct pipeline_gen *g)
 {
 	enum { N = 60 };
 	static struct pipeline_job *done[N];
 	int finished[N] = {0};
 	size_t got, nfinished = 0, ncancelled = 0;
+	char *longa = pl_long_article();
 
+	CHECK(longa != NULL);
+	if (!longa)
+		return;
 	for (int i = 0; i < N; i++) {
 		struct pipeline_job *job = pipeline_job_new(g);
 
 		job->partition = 4;
 		job->offset = i;
-		job->buf = pl_cases[0].article;
-		job->len = strlen(pl_cases[0].article);
+		job->buf = longa;
+		job->len = strlen(longa);
 		CHECK_INT(pipeline_submit(p, job), 0);
 	}
 	pipeline_cancel_queued(p);
@@ -476,6 +494,7 @@ static void test_cancel(struct pipeline *p, struct pipeline_gen *g)
 	for (size_t i = 0; i < N; i++)
 		CHECK_INT(finished[i], i < nfinished);
 	CHECK_INT(pipeline_inflight(p), 0);
+	free(longa);
 }
 
 int main(void)
