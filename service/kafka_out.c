@@ -75,11 +75,15 @@
 
 enum kout_op { KOUT_OP_NONE = 0, KOUT_OP_COMMIT, KOUT_OP_ABORT };
 
+/* The topics the producer writes to, index of kafka_out.rkt. */
+enum kout_topic {
+	KOUT_EVENTS,
+	KOUT_DLQ,
+};
+
 struct kafka_out {
 	rd_kafka_t *rk;
-	char *events_topic;
-	char *dlq_topic;
-	rd_kafka_topic_t *rkt[2]; /* events and dead-letter topics, warmed */
+	rd_kafka_topic_t *rkt[2]; /* by enum kout_topic */
 	int open;             /* a transaction is open */
 	unsigned long failed; /* deliveries failed since the last poll */
 	int eos;              /* transactional (exactly-once) */
@@ -159,13 +163,12 @@ static int kout_begin(struct kafka_out *ko)
 	return 0;
 }
 
-/* Produces one message (headers: ownership moves to librdkafka on
- * success; destroyed here otherwise). */
-static int kout_produce(struct kafka_out *ko, int which,
+/* Produces one message to topic which (headers: ownership moves to
+ * librdkafka on success; destroyed here otherwise). */
+static int kout_produce(struct kafka_out *ko, enum kout_topic which,
 			const void *key, size_t keylen, const void *val,
 			size_t len, rd_kafka_headers_t *hdrs, void *token)
 {
-	const char *topic = which ? ko->dlq_topic : ko->events_topic;
 	rd_kafka_resp_err_t err;
 	int rc = ko->eos ? kout_begin(ko) : 0;
 
@@ -174,16 +177,8 @@ static int kout_produce(struct kafka_out *ko, int which,
 		return rc;
 	}
 	for (int round = 0;; round++) {
-		/* The warmed handle saves a lookup by name per message. */
-		err = ko->rkt[which] ?
-			rd_kafka_producev(ko->rk, RD_KAFKA_V_RKT(ko->rkt[which]),
-					  RD_KAFKA_V_KEY(key, keylen),
-					  RD_KAFKA_V_VALUE((void *)val, len),
-					  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-					  RD_KAFKA_V_HEADERS(hdrs),
-					  RD_KAFKA_V_OPAQUE(token),
-					  RD_KAFKA_V_END) :
-			rd_kafka_producev(ko->rk, RD_KAFKA_V_TOPIC(topic),
+		/* The topic handle saves a lookup by name per message. */
+		err = rd_kafka_producev(ko->rk, RD_KAFKA_V_RKT(ko->rkt[which]),
 					RD_KAFKA_V_KEY(key, keylen),
 					RD_KAFKA_V_VALUE((void *)val, len),
 					RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
@@ -199,8 +194,8 @@ static int kout_produce(struct kafka_out *ko, int which,
 	if (!err)
 		return 0;
 	rd_kafka_headers_destroy(hdrs);
-	LOG(LOG_ERROR, "msg=\"produce failed\" topic=%s err=%s", topic,
-	    rd_kafka_err2name(err));
+	LOG(LOG_ERROR, "msg=\"produce failed\" topic=%s err=%s",
+	    rd_kafka_topic_name(ko->rkt[which]), rd_kafka_err2name(err));
 	if (rd_kafka_fatal_error(ko->rk, NULL, 0) || !ko->eos)
 		return KAFKA_OUT_FATAL;
 	/* The caller aborts (kafka_out_abort_async) and rewinds. */
@@ -216,7 +211,7 @@ int kafka_out_event(struct kafka_out *ko, const char *event_id,
 	rd_kafka_header_add(hdrs, "schema", -1, "evextract.v1.Event", -1);
 	rd_kafka_header_add(hdrs, "schema-version", -1, "1", -1);
 	rd_kafka_header_add(hdrs, "rule-pack", -1, pack, -1);
-	return kout_produce(ko, 0, event_id, strlen(event_id),
+	return kout_produce(ko, KOUT_EVENTS, event_id, strlen(event_id),
 			    pb, len, hdrs, token);
 }
 
@@ -242,7 +237,7 @@ int kafka_out_dlq(struct kafka_out *ko, const rd_kafka_message_t *rkm,
 	snprintf(num, sizeof(num), "%lld", (long long)rkm->offset);
 	rd_kafka_header_add(hdrs, "source-offset", -1, num, -1);
 	rd_kafka_header_add(hdrs, "rule-pack", -1, pack, -1);
-	return kout_produce(ko, 1, rkm->key, rkm->key_len,
+	return kout_produce(ko, KOUT_DLQ, rkm->key, rkm->key_len,
 			    rkm->payload, rkm->len, hdrs, token);
 }
 
@@ -428,22 +423,18 @@ static int kout_thread_start(struct kafka_out *ko, char *errstr,
  * the broker may create it on first use, or an operator may still. */
 static void kout_warm_topics(struct kafka_out *ko)
 {
-	const char *names[2] = {ko->events_topic, ko->dlq_topic};
-
 	for (int i = 0; i < 2; i++) {
 		const struct rd_kafka_metadata *md = NULL;
 		rd_kafka_resp_err_t err;
 
-		ko->rkt[i] = rd_kafka_topic_new(ko->rk, names[i], NULL);
-		if (!ko->rkt[i])
-			continue;
 		err = rd_kafka_metadata(ko->rk, 0, ko->rkt[i], &md,
 					EVX_KAFKA_TOPIC_WARMUP_MS);
 		if (!err && md->topic_cnt == 1)
 			err = md->topics[0].err;
 		if (err)
 			LOG(LOG_WARN, "msg=\"no metadata for topic\" topic=%s "
-				      "err=%s", names[i], rd_kafka_err2name(err));
+				      "err=%s", rd_kafka_topic_name(ko->rkt[i]),
+			    rd_kafka_err2name(err));
 		if (md)
 			rd_kafka_metadata_destroy(md);
 	}
@@ -473,12 +464,6 @@ struct kafka_out *kafka_out_new(const struct config *cfg, int timeout_ms,
 	ko->pipefd[0] = ko->pipefd[1] = -1;
 	atomic_init(&ko->quit, 0);
 	ko->eos = eos;
-	ko->events_topic = strdup(cfg->events_topic);
-	ko->dlq_topic = strdup(cfg->dlq_topic);
-	if (!ko->events_topic || !ko->dlq_topic) {
-		snprintf(errstr, errstr_size, "out of memory");
-		goto fail;
-	}
 	for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++) {
 		if (rd_kafka_conf_set(conf, settings[i][0], settings[i][1], e,
 				      sizeof(e)) != RD_KAFKA_CONF_OK) {
@@ -501,6 +486,16 @@ struct kafka_out *kafka_out_new(const struct config *cfg, int timeout_ms,
 	}
 	conf = NULL;
 	rd_kafka_set_log_queue(ko->rk, NULL);
+	for (int i = 0; i < 2; i++) {
+		const char *name = i == KOUT_DLQ ? cfg->dlq_topic : cfg->events_topic;
+
+		ko->rkt[i] = rd_kafka_topic_new(ko->rk, name, NULL);
+		if (!ko->rkt[i]) {
+			snprintf(errstr, errstr_size, "producer: topic %s: %s", name,
+				 rd_kafka_err2str(rd_kafka_last_error()));
+			goto fail;
+		}
+	}
 	kout_warm_topics(ko);
 	if (!eos)
 		return ko;
@@ -594,8 +589,6 @@ void kafka_out_destroy(struct kafka_out *ko, int timeout_ms)
 		close(ko->pipefd[0]);
 	if (ko->pipefd[1] >= 0)
 		close(ko->pipefd[1]);
-	free(ko->events_topic);
-	free(ko->dlq_topic);
 	free(ko);
 }
 

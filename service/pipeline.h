@@ -3,9 +3,10 @@
  *
  * The loop thread submits one job per consumed article; any free worker
  * takes the oldest job, and pipeline_take() returns the results of each
- * partition in offset order (a finished job waits for the ones before it). A worker decodes the article,
- * extracts its events with its own extractor (one per worker, bound to the
- * job's ruleset generation) and encodes them as protobuf into the job. Done
+ * partition in offset order (a finished job waits for the ones before it).
+ * A worker decodes the article, extracts its events with its own extractor
+ * (one per worker, bound to the job's ruleset generation) and encodes them
+ * as protobuf into the job. Done
  * jobs go onto one completion list; a byte on a pipe wakes the loop, which
  * calls pipeline_take(). Workers never touch Kafka handles: a job carries the
  * loop's message as an opaque pointer that only the loop uses.
@@ -109,7 +110,8 @@ void pipeline_job_free(struct pipeline_job *job);
  * (the job is then not queued). Loop thread only. */
 int pipeline_submit(struct pipeline *p, struct pipeline_job *job);
 
-/* Empties the wake-up pipe and returns the finished jobs in completion
+/* Empties the wake-up pipe and returns the finished jobs whose earlier
+ * jobs of the same partition are all returned, each partition's in offset
  * order (a list through ->next), NULL when none. Loop thread only. */
 struct pipeline_job *pipeline_take(struct pipeline *p);
 
