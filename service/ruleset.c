@@ -9,9 +9,8 @@
  *      is not spelled out: it becomes a word-bounded run of the characters
  *      its forms use, guarded by callouts "S<i>" (may a form of list i start
  *      here?) and "L<i>" (is the captured run a form?), see step 5. The
- *      prefilter expansion is the same except that lists become a plain
- *      (?:forms) alternation, or (?:.+) when the list is bigger than
- *      RS_HS_LIST_MAX_*.
+ *      prefilter expansion is the same except that a big list becomes the
+ *      token (*EVXLIST:<i>) and a small one a plain (?:forms) alternation.
  *   2. PCRE2 compiles each pattern and exclusion (caseless, UTF, dupnames,
  *      invalid UTF tolerated so a bad article cannot crash JIT code), then JIT.
  *   3. rs_hs_convert() rewrites the prefilter expansion into a pattern that
@@ -26,9 +25,11 @@
  *      a required group gives its own sets; alternatives give one set, the
  *      union of each branch's best. Each rule keeps its best few sets
  *      (longest literals first) and is a candidate where all of them occur,
- *      in any order; one with no set (say, only a big list) gets
- *      prefiltered = 0. Equal sets are shared between rules, and all are
- *      compiled as literal alternations (CASELESS|SINGLEMATCH, no UTF8,
+ *      in any order; one with no set gets prefiltered = 0. A big list's
+ *      token is a "list item": a set may hold them besides literals, and
+ *      one is found where the list scan (step 5) finds a form of the list.
+ *      Equal sets are shared between rules, and the literals of all are
+ *      compiled as literal alternations (CASELESS, no UTF8,
  *      k and s also spelled as the UTF-8 of U+212A and U+017F, which PCRE2
  *      matches with them caselessly) into one block-mode Vectorscan
  *      database whose ids are set indexes. Literal alternations build in a
@@ -42,15 +43,19 @@
  *      list occurs; the callouts answer from that index. For a subject
  *      outside the scanned text (rule examples, tests) "S" lets the run try
  *      and "L" looks the run up in a hash set of the forms (rs_set_has).
+ *   6. A rule whose every match starts with a big list (rs_start_lists,
+ *      read from the prefilter expansion) is also compiled anchored: in the
+ *      scanned text it is tried only where one of those lists occurs.
  *
  * Matching (any number of threads, each with its own ruleset_scratch):
- * ruleset_scan() scans the whole article once for the factor sets; a rule
- * is a candidate when all its sets were found, or when it is never
- * prefiltered. Only when some prefiltered rule is a candidate is each
- * segment (sentence) scanned too, for the candidates of each segment.
- * Candidates are read off bitmaps in rule order. PCRE2 then runs only
- * those, with the match and depth limits of limits.h and a per-scratch JIT
- * stack. Nothing in struct ruleset changes after the build; all owned
+ * ruleset_scan() scans the whole article once for the big lists and once
+ * for the factor sets' literals; a rule is a candidate when all its sets
+ * were found, or when it is never prefiltered. Only when some prefiltered
+ * rule is a candidate is each segment (sentence) evaluated too, from the
+ * same matches, for the candidates of each segment (a list occurrence
+ * counts in the segment where it starts). Candidates are read off bitmaps
+ * in rule order. PCRE2 then runs only those, with the match and depth
+ * limits of limits.h and a per-scratch JIT stack. Nothing in struct ruleset changes after the build; all owned
  * memory hangs off rs->priv and is freed by ruleset_destroy().
  */
 #include "ruleset.h"
@@ -84,8 +89,21 @@
  * characters are cut into pieces of RS_PF_MAX_RUN bytes. */
 #define RS_PF_MAX_SETS 4
 #define RS_PF_MIN_EXTRA 3
-#define RS_PF_MAX_LITS 512
+#define RS_PF_MAX_LITS 64
 #define RS_PF_MAX_RUN 64
+
+/* In the prefilter expansion a big list is the token (*EVXLIST:<i>): no
+ * PCRE2 pattern can hold it (an unknown verb does not compile), so it can
+ * only come from here. The factor reader makes it a list item: a "literal"
+ * of RS_PF_LIST_MARK and RS_PF_LIST_DIGITS digits, which no literal read
+ * from a pattern can be (rs_flit), found where the article's list scan
+ * finds a form of list i. */
+#define RS_HS_LIST_TOKEN "(*EVXLIST:"
+#define RS_PF_LIST_MARK '\x01'
+#define RS_PF_LIST_DIGITS 5
+/* A list item ranks as a literal this long: a form of a big list (a place,
+ * a leader) is rarer than a short word, commoner than a long one. */
+#define RS_PF_LIST_RANK 4
 
 /* Vectorscan flags for every factor set. */
 #define RS_HS_FLAGS (HS_FLAG_CASELESS)
@@ -113,6 +131,18 @@ struct rs_priv {
 	hs_database_t *litdb;
 	uint16_t *lit_list;    /* per literal id: its list */
 	uint32_t *lit_len;     /* per literal id: its length in bytes */
+	/* Factor sets with list items: per list, the sets holding it
+	 * (ls_ids[ls_start[i] .. ls_start[i + 1])), and a bitmap of all of
+	 * them, found everywhere when the list scan is unavailable. */
+	uint32_t *ls_start;
+	uint32_t *ls_ids;
+	uint64_t *lsets;
+	/* Per rule: the big lists (bits, the first 64) one of which every
+	 * match starts with, and the pattern compiled anchored, so that
+	 * ruleset_match() tries it only where the list scan found one of
+	 * them; 0 and NULL for the other rules. */
+	uint64_t *start_lists;
+	pcre2_code **anchored;
 };
 
 /* The forms of a big list, for the callout that checks a candidate span.
@@ -346,6 +376,7 @@ static int rs_u32_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+
 /* Appends to re the class body of the first characters of forms (both
  * cases of ASCII letters for a form of a caseless list: caseless[k]). */
 static int rs_first_chars(struct rs_buf *re, const char **forms, size_t n,
@@ -511,7 +542,13 @@ static int rs_list_expand(struct rs_expander *ex, size_t li)
 		free(trie);
 	}
 	free(forms);
-	if (kept > RS_HS_LIST_MAX_FORMS || alt.n > RS_HS_LIST_MAX_BYTES) {
+	if (ex->pv->sets[li]) {
+		/* Found by the list scan, as a list item (see rs_fseq). */
+		char tok[64];
+
+		snprintf(tok, sizeof(tok), "(?:" RS_HS_LIST_TOKEN "%zu))", li);
+		rs_buf_str(&hs, tok);
+	} else if (kept > RS_HS_LIST_MAX_FORMS || alt.n > RS_HS_LIST_MAX_BYTES) {
 		rs_buf_str(&hs, "(?:.+)");
 	} else {
 		rs_buf_str(&hs, "(?:");
@@ -989,6 +1026,15 @@ static int rs_hs_convert(const char *p, struct rs_buf *out, const char **why)
 			rs_buf_add(out, p + i, j - i);
 			i = j;
 			after_quant = 0;
+		} else if (strncmp(p + i, RS_HS_LIST_TOKEN,
+				   strlen(RS_HS_LIST_TOKEN)) == 0) {
+			/* A big list (rs_list_expand), for rs_factors. */
+			const char *end = strchr(p + i, ')');
+			size_t n = end ? (size_t)(end - p) + 1 - i : strlen(p + i);
+
+			rs_buf_add(out, p + i, n);
+			i += n;
+			after_quant = 0;
 		} else if (c == '(' && p[i + 1] == '*') {
 			size_t n = 2;
 
@@ -1118,6 +1164,123 @@ static int rs_hs_convert(const char *p, struct rs_buf *out, const char **why)
 	return out->oom ? -1 : 0;
 }
 
+/* ---- Where a match can start ---- */
+
+/* Index past the end of the branch of the alternation at p[i] (at the
+ * next '|' or ')' of the same level, or at end). */
+static size_t rs_branch_end(const char *p, size_t i, size_t end)
+{
+	while (i < end && p[i] != '|' && p[i] != ')') {
+		if (p[i] == '\\' && p[i + 1] == 'Q') {
+			const char *e = strstr(p + i + 2, "\\E");
+
+			i = e ? (size_t)(e - p) + 2 : end;
+		} else if (p[i] == '\\') {
+			i += p[i + 1] ? 2 : 1;
+		} else if (p[i] == '[') {
+			i = rs_class_end(p, i);
+		} else if (p[i] == '(') {
+			i = rs_group_end(p, i);
+		} else {
+			i++;
+		}
+	}
+	return i < end ? i : end;
+}
+
+static uint64_t rs_start_alt(const char *p, size_t i, size_t end, int depth);
+
+/* The lists one of which every match of the branch at p[i, end) starts
+ * with, as bits, or 0 when it may start with anything else: the first
+ * element that is not an assertion must be a big list's token
+ * (RS_HS_LIST_TOKEN), or a group, not optional, whose every branch starts
+ * with one. */
+static uint64_t rs_start_seq(const char *p, size_t i, size_t end, int depth)
+{
+	while (i < end) {
+		if (p[i] == '\\' && (p[i + 1] == 'b' || p[i + 1] == 'B')) {
+			i += 2;
+		} else if (p[i] == '(' && p[i + 1] == '?' &&
+			   (p[i + 2] == '=' || p[i + 2] == '!' ||
+			    (p[i + 2] == '<' && (p[i + 3] == '=' || p[i + 3] == '!')))) {
+			/* Lookarounds take no text; a quantifier on one is
+			 * refused, to stay simple. */
+			i = rs_group_end(p, i);
+			if (rs_skip_quant(p, i) != i)
+				return 0;
+		} else {
+			break;
+		}
+	}
+	if (i >= end || p[i] != '(' || depth > RS_HS_MAX_GROUPS)
+		return 0;
+	if (strncmp(p + i, RS_HS_LIST_TOKEN, strlen(RS_HS_LIST_TOKEN)) == 0) {
+		unsigned long li = strtoul(p + i + strlen(RS_HS_LIST_TOKEN), NULL, 10);
+
+		return li < 64 ? 1ULL << li : 0;
+	}
+	{
+		size_t close = rs_group_end(p, i), body = i + 1;
+		const char *q = p + i + 1;
+
+		if (close > end || p[close - 1] != ')')
+			return 0;
+		/* A group that must match once or more. */
+		if (p[close] == '?' || p[close] == '*' ||
+		    (p[close] == '{' && rs_brace_quant(p + close) &&
+		     p[close + 1] == '0'))
+			return 0;
+		if (q[0] == '?') {
+			if (q[1] == ':' || q[1] == '>' || q[1] == '|') {
+				body = i + 3;
+			} else if (q[1] == '<' || q[1] == '\'' ||
+				   (q[1] == 'P' && q[2] == '<')) {
+				const char *e = strchr(q + 2, q[1] == '\'' ? '\'' : '>');
+
+				if (!e)
+					return 0;
+				body = (size_t)(e - p) + 1;
+			} else {
+				size_t n = 1;
+
+				/* Options: (?i: ... ), (?-i: ... ). */
+				while (isalpha((unsigned char)q[n]) || q[n] == '-' || q[n] == '^')
+					n++;
+				if (q[n] != ':')
+					return 0;
+				body = i + 2 + n;
+			}
+		}
+		return rs_start_alt(p, body, close - 1, depth + 1);
+	}
+}
+
+/* Union of rs_start_seq() over the branches of the alternation at
+ * p[i, end); 0 when any branch gives 0. */
+static uint64_t rs_start_alt(const char *p, size_t i, size_t end, int depth)
+{
+	uint64_t all = 0;
+
+	for (;;) {
+		size_t e = rs_branch_end(p, i, end);
+		uint64_t m = rs_start_seq(p, i, e, depth);
+
+		if (!m)
+			return 0;
+		all |= m;
+		if (e >= end || p[e] != '|')
+			return e >= end ? all : 0;
+		i = e + 1;
+	}
+}
+
+/* The big lists every match of a rule starts with, read from its prefilter
+ * expansion hs (lists as tokens), or 0. */
+static uint64_t rs_start_lists(const char *hs)
+{
+	return hs ? rs_start_alt(hs, 0, strlen(hs), 0) : 0;
+}
+
 /* ---- Required literals of a prefilter pattern ---- */
 
 /* A factor set: literals (lowercase ASCII) of which every match of the
@@ -1126,6 +1289,7 @@ struct rs_fset {
 	char **lits;
 	size_t n, cap;
 	size_t minlen;         /* length of the shortest literal */
+	size_t nlist;          /* how many are list items */
 };
 
 /* A conjunction of factor sets: every match contains a literal of each. */
@@ -1140,6 +1304,12 @@ struct rs_fparse {
 	int depth;
 	int bad;               /* a construct not understood, or out of memory */
 };
+
+/* Whether literal s of a factor set is a list item (see RS_HS_LIST_TOKEN). */
+static int rs_fis_list(const char *s)
+{
+	return s[0] == RS_PF_LIST_MARK;
+}
 
 static void rs_fset_free(struct rs_fset *s)
 {
@@ -1181,6 +1351,11 @@ static int rs_fset_add(struct rs_fset *set, const char *s, size_t n)
 		lit[i] = (char)tolower((unsigned char)s[i]);
 	lit[n] = '\0';
 	set->lits[set->n++] = lit;
+	/* A list item counts as a literal of RS_PF_LIST_RANK bytes. */
+	if (rs_fis_list(lit)) {
+		n = RS_PF_LIST_RANK;
+		set->nlist++;
+	}
 	if (set->n == 1 || n < set->minlen)
 		set->minlen = n;
 	return 0;
@@ -1206,11 +1381,13 @@ static int rs_fconj_take(struct rs_fconj *c, struct rs_fset *set)
 }
 
 /* Whether set a is likely rarer in text than set b: longer literals first,
- * then fewer of them. */
+ * then fewer list items, then fewer literals. */
 static int rs_fset_better(const struct rs_fset *a, const struct rs_fset *b)
 {
 	if (a->minlen != b->minlen)
 		return a->minlen > b->minlen;
+	if (a->nlist != b->nlist)
+		return a->nlist < b->nlist;
 	return a->n < b->n;
 }
 
@@ -1227,12 +1404,13 @@ static int rs_fconj_best(const struct rs_fconj *c)
 
 /* Whether byte c can be part of a literal: ASCII only, since PCRE2 matches
  * a non-ASCII letter caseless with its other cases, which are other bytes.
- * (ASCII k and s also match U+212A and U+017F: see rs_fset_regex.) */
+ * (ASCII k and s also match U+212A and U+017F: see rs_fset_regex.) Not a
+ * control character either, so that no literal can look like a list item
+ * (RS_PF_LIST_MARK). */
 static int rs_flit(int c)
 {
-	return c > 0 && c < 0x80;
+	return c >= 0x20 && c < 0x80;
 }
-
 
 /* Index past the {...} at p[i] (or i when p[i] is not '{'). */
 static size_t rs_brace_end(const char *p, size_t i)
@@ -1305,6 +1483,29 @@ static int rs_fquant(struct rs_fparse *fp)
 	return min;
 }
 
+/* Reads the token (*EVXLIST:<i>) at p[i] into out as a set of one list
+ * item, unless a quantifier makes it optional. */
+static void rs_flist(struct rs_fparse *fp, struct rs_fconj *out)
+{
+	const char *p = fp->p + fp->i + strlen(RS_HS_LIST_TOKEN);
+	char *end = NULL;
+	unsigned long li = strtoul(p, &end, 10);
+	char item[2 + RS_PF_LIST_DIGITS];
+	struct rs_fset set = {0};
+
+	if (end == p || *end != ')' || li >= 100000UL) {
+		fp->bad = 1;
+		return;
+	}
+	fp->i = (size_t)(end + 1 - fp->p);
+	if (rs_fquant(fp) == 0)
+		return;
+	snprintf(item, sizeof(item), "%c%05lu", RS_PF_LIST_MARK, li);
+	if (rs_fset_add(&set, item, strlen(item)) < 0 || rs_fconj_take(out, &set) < 0)
+		fp->bad = 1;
+	rs_fset_free(&set);
+}
+
 static void rs_falt(struct rs_fparse *fp, struct rs_fconj *out);
 
 /* Adds the pending literal run to out as a set of its own. */
@@ -1333,6 +1534,12 @@ static void rs_fseq(struct rs_fparse *fp, struct rs_fconj *out)
 		char c = p[fp->i];
 		int lit = -1, min;
 
+		if (strncmp(p + fp->i, RS_HS_LIST_TOKEN,
+			    strlen(RS_HS_LIST_TOKEN)) == 0) {
+			rs_fflush(fp, out, run, &nrun);
+			rs_flist(fp, out);
+			continue;
+		}
 		if (c == '(') {
 			struct rs_fconj g = {0};
 
@@ -1475,6 +1682,8 @@ static void rs_fset_prune(struct rs_fset *set)
 
 		for (size_t j = 0; j < set->n && !redundant; j++)
 			redundant = j != i && set->lits[j] &&
+				    !rs_fis_list(set->lits[i]) &&
+				    !rs_fis_list(set->lits[j]) &&
 				    strstr(set->lits[i], set->lits[j]) &&
 				    strlen(set->lits[j]) < strlen(set->lits[i]);
 		if (redundant) {
@@ -1536,14 +1745,18 @@ static int rs_factors(const char *p, struct rs_fconj *out)
 
 /* Appends set as one Vectorscan expression (compiled caseless, not UTF-8):
  * an alternation of its literals byte for byte, with k and s also matching
- * the UTF-8 bytes of U+212A and U+017F, as they do in PCRE2. */
-static void rs_fset_regex(const struct rs_fset *set, struct rs_buf *b)
+ * the UTF-8 bytes of U+212A and U+017F, as they do in PCRE2. List items are
+ * left out (the list scan finds them); returns how many literals went in. */
+static size_t rs_fset_regex(const struct rs_fset *set, struct rs_buf *b)
 {
 	char hex[8];
+	size_t n = 0;
 
 	rs_buf_str(b, "(?:");
 	for (size_t i = 0; i < set->n; i++) {
-		if (i)
+		if (rs_fis_list(set->lits[i]))
+			continue;
+		if (n++)
 			rs_buf_str(b, "|");
 		for (const char *s = set->lits[i]; *s; s++) {
 			if (*s == 'k') {
@@ -1559,6 +1772,7 @@ static void rs_fset_regex(const struct rs_fset *set, struct rs_buf *b)
 		}
 	}
 	rs_buf_str(b, ")");
+	return n;
 }
 
 /* ---- Compiling ---- */
@@ -1566,12 +1780,12 @@ static void rs_fset_regex(const struct rs_fset *set, struct rs_buf *b)
 /* Compiles expanded pattern re; on error reports PCRE2's message with the
  * offset into the expanded pattern and the text around it. */
 static pcre2_code *rs_compile(struct diag *d, const struct rs_site *site,
-			      const char *re)
+			      const char *re, uint32_t extra)
 {
 	PCRE2_SIZE off = 0;
 	int err = 0;
 	pcre2_code *code = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED,
-					 RS_COMPILE_FLAGS, &err, &off, NULL);
+					 RS_COMPILE_FLAGS | extra, &err, &off, NULL);
 	PCRE2_UCHAR msg[256];
 	size_t len = strlen(re), from, to;
 
@@ -1819,6 +2033,55 @@ out:
 	return rc;
 }
 
+/* Indexes the list items of the factor sets: which sets each list is in
+ * (ls_start, ls_ids) and which sets have one (lsets). Returns -1 when out
+ * of memory. */
+static int rs_list_items(struct rs_priv *pv, const struct rs_fconj *uniq)
+{
+	uint32_t *at;
+	size_t nitems = 0;
+
+	pv->ls_start = rs_own(pv, calloc(pv->nsets + 2, sizeof(*pv->ls_start)));
+	pv->lsets = rs_own(pv, calloc(pv->nfwords, sizeof(*pv->lsets)));
+	if (!pv->ls_start || !pv->lsets)
+		return -1;
+	for (size_t u = 0; u < uniq->n; u++)
+		for (size_t i = 0; i < uniq->sets[u].n; i++) {
+			const char *lit = uniq->sets[u].lits[i];
+			size_t li;
+
+			if (!rs_fis_list(lit))
+				continue;
+			li = strtoul(lit + 1, NULL, 10);
+			if (li < pv->nsets)
+				pv->ls_start[li + 1]++;
+			nitems++;
+			pv->lsets[u / 64] |= 1ULL << (u % 64);
+		}
+	for (size_t li = 0; li < pv->nsets; li++)
+		pv->ls_start[li + 1] += pv->ls_start[li];
+	pv->ls_ids = rs_own(pv, calloc(nitems + 1, sizeof(*pv->ls_ids)));
+	at = calloc(pv->nsets + 1, sizeof(*at));
+	if (!pv->ls_ids || !at) {
+		free(at);
+		return -1;
+	}
+	memcpy(at, pv->ls_start, pv->nsets * sizeof(*at));
+	for (size_t u = 0; u < uniq->n; u++)
+		for (size_t i = 0; i < uniq->sets[u].n; i++) {
+			const char *lit = uniq->sets[u].lits[i];
+			size_t li;
+
+			if (!rs_fis_list(lit))
+				continue;
+			li = strtoul(lit + 1, NULL, 10);
+			if (li < pv->nsets)
+				pv->ls_ids[at[li]++] = (uint32_t)u;
+		}
+	free(at);
+	return 0;
+}
+
 /* Finds the factor sets of every rule whose prefilter pattern converted
  * (hs[i] not NULL), shares equal sets between rules and compiles them into
  * one database whose ids are set indexes. A rule without a factor set is
@@ -1831,7 +2094,7 @@ static int rs_prefilter(struct ruleset *rs, struct diag *d, char **hs)
 	const char **exprs = NULL;
 	unsigned *flags = NULL, *ids = NULL;
 	hs_compile_error_t *err = NULL;
-	size_t total = 0, k = 0;
+	size_t total = 0, k = 0, nx = 0;
 	int rc = -1;
 
 	pv->nrules = rs->nrules;
@@ -1868,23 +2131,30 @@ static int rs_prefilter(struct ruleset *rs, struct diag *d, char **hs)
 		rc = 0;
 		goto out;
 	}
+	if (rs_list_items(pv, &uniq) < 0)
+		goto out;
 	exprs = calloc(uniq.n, sizeof(*exprs));
 	flags = calloc(uniq.n, sizeof(*flags));
 	ids = calloc(uniq.n, sizeof(*ids));
 	if (!exprs || !flags || !ids)
 		goto out;
+	/* Only sets with literals go to Vectorscan; the list scan finds the
+	 * list items. */
 	for (size_t u = 0; u < uniq.n; u++) {
 		struct rs_buf b = {0};
 
-		rs_fset_regex(&uniq.sets[u], &b);
-		exprs[u] = b.p;
+		if (rs_fset_regex(&uniq.sets[u], &b) == 0) {
+			free(b.p);
+			continue;
+		}
+		exprs[nx] = b.p;
 		if (b.oom)
 			goto out;
-		flags[u] = RS_HS_FLAGS;
-		ids[u] = (unsigned)u;
+		flags[nx] = RS_HS_FLAGS;
+		ids[nx++] = (unsigned)u;
 	}
-	if (hs_compile_multi(exprs, flags, ids, (unsigned)uniq.n, HS_MODE_BLOCK,
-			     NULL, &pv->db, &err) != HS_SUCCESS) {
+	if (nx && hs_compile_multi(exprs, flags, ids, (unsigned)nx, HS_MODE_BLOCK,
+				   NULL, &pv->db, &err) != HS_SUCCESS) {
 		diag_warn(d, NULL, 0, NULL, "prefilter: %s; every rule runs on "
 			  "every article", err && err->message ? err->message :
 			  "compile failed");
@@ -1905,6 +2175,30 @@ out:
 	free(flags);
 	free(ids);
 	return rc;
+}
+
+/* When every match of rule i starts with a big list (read from hs, its
+ * prefilter expansion), compiles re anchored too, with JIT. Patterns with
+ * verbs or \G are left alone: tried at chosen offsets they could behave
+ * otherwise than in one unanchored search. */
+static void rs_anchor(struct rs_priv *pv, struct diag *d,
+		      const struct rs_site *site, size_t i, const char *re,
+		      const char *hs)
+{
+	uint64_t lists = rs_start_lists(hs);
+	pcre2_code *code;
+
+	if (!lists || strstr(re, "(*") || strstr(re, "\\G"))
+		return;
+	code = rs_compile(d, site, re, PCRE2_ANCHORED);
+	if (!code)
+		return;
+	if (pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) != 0) {
+		pcre2_code_free(code);
+		return;
+	}
+	pv->anchored[i] = code;
+	pv->start_lists[i] = lists;
 }
 
 struct ruleset *ruleset_build(const struct rulepack *rp, struct diag *d)
@@ -1932,13 +2226,16 @@ struct ruleset *ruleset_build(const struct rulepack *rp, struct diag *d)
 	rs->priv = pv;
 	rs->rules = rs_own(pv, calloc(rp->nrules + 1, sizeof(*rs->rules)));
 	pv->jit = rs_own(pv, calloc(rp->nrules + 1, 1));
+	pv->start_lists = rs_own(pv, calloc(rp->nrules + 1, sizeof(*pv->start_lists)));
+	pv->anchored = rs_own(pv, calloc(rp->nrules + 1, sizeof(*pv->anchored)));
 	pv->sets = rs_own(pv, calloc(rp->nlists + 1, sizeof(*pv->sets)));
 	pv->nsets = rp->nlists;
 	pv->nwords = (rp->nrules + 63) / 64 + 1;
 	pv->always = rs_own(pv, calloc(pv->nwords, sizeof(*pv->always)));
 	rs->packs = rs_own(pv, calloc(rp->npacks + 1, sizeof(*rs->packs)));
 	pv->ovec_pairs = 1;
-	if (!rs->rules || !pv->jit || !pv->always || !rs->packs || !pv->sets) {
+	if (!rs->rules || !pv->jit || !pv->always || !rs->packs || !pv->sets ||
+	    !pv->start_lists || !pv->anchored) {
 		diag_error(d, NULL, 0, NULL, "out of memory");
 		goto out;
 	}
@@ -1976,11 +2273,12 @@ struct ruleset *ruleset_build(const struct rulepack *rp, struct diag *d)
 		h = rs_fnv(h, num, strlen(num) + 1);
 		if (rs_expand(&ex, &site, sr->pattern, &re, &hsre) == 0) {
 			h = rs_fnv(h, re, strlen(re) + 1);
-			r->re = rs_compile(d, &site, re);
+			r->re = rs_compile(d, &site, re, 0);
 		}
 		if (r->re) {
 			pv->jit[i] = pcre2_jit_compile(r->re, PCRE2_JIT_COMPLETE) == 0;
 			rs_note_captures(pv, r->re);
+			rs_anchor(pv, d, &site, i, re, hsre);
 			if (rs_groups(pv, r) < 0)
 				ex.oom = 1;
 			if (rs_hs_convert(hsre, &conv, &why) == 0) {
@@ -2005,7 +2303,7 @@ struct ruleset *ruleset_build(const struct rulepack *rp, struct diag *d)
 			re = NULL;
 			if (rs_expand(&ex, &xs, sr->exclude[k], &re, NULL) == 0) {
 				h = rs_fnv(h, re, strlen(re) + 1);
-				r->excl[r->nexcl] = rs_compile(d, &xs, re);
+				r->excl[r->nexcl] = rs_compile(d, &xs, re, 0);
 				if (r->excl[r->nexcl]) {
 					pcre2_jit_compile(r->excl[r->nexcl], PCRE2_JIT_COMPLETE);
 					rs_note_captures(pv, r->excl[r->nexcl]);
@@ -2055,6 +2353,8 @@ void ruleset_destroy(struct ruleset *rs)
 	pv = rs->priv;
 	for (size_t i = 0; i < rs->nrules && rs->rules; i++) {
 		pcre2_code_free(rs->rules[i].re);
+		if (pv && pv->anchored)
+			pcre2_code_free(pv->anchored[i]);
 		for (size_t k = 0; k < rs->rules[i].nexcl; k++)
 			pcre2_code_free(rs->rules[i].excl[k]);
 	}
@@ -2261,8 +2561,8 @@ static int rs_room(void **p, size_t *cap, size_t n, size_t elem)
 	return 0;
 }
 
-/* Called by hs_scan on the matching thread for each factor set found
- * (once per set and scan: the database is SINGLEMATCH). */
+/* Called by hs_scan on the matching thread for each match of a factor set,
+ * in end order. */
 static int rs_on_factor(unsigned int id, unsigned long long from,
 			unsigned long long to, unsigned int flags, void *ctx)
 {
@@ -2300,18 +2600,49 @@ static void rs_pf_eval(const struct rs_priv *pv, struct ruleset_scratch *sc,
 	}
 }
 
-/* Scans s[0, len) once for the factor sets, keeping every match, and sets
- * in bits each rule all of whose sets occur in the whole text. Returns 0,
- * or -1 on a Vectorscan error. */
+/* Marks in sc->fbits the factor sets holding list occurrence o. */
+static void rs_pf_occ(const struct rs_priv *pv, struct ruleset_scratch *sc,
+		      const struct rs_occ *o)
+{
+	if (o->list >= pv->nsets)
+		return;
+	for (uint32_t k = pv->ls_start[o->list]; k < pv->ls_start[o->list + 1]; k++)
+		sc->fbits[pv->ls_ids[k] / 64] |= 1ULL << (pv->ls_ids[k] % 64);
+}
+
+/* Marks the sets with list items found in a stretch of text: those of its
+ * list occurrences occ[*o, ...) starting before end (moving *o on), or all
+ * of them when the list scan is unavailable (sc->base NULL). */
+static void rs_pf_lists(const struct rs_priv *pv, struct ruleset_scratch *sc,
+			size_t *o, size_t end)
+{
+	if (!pv->ls_start)
+		return;
+	if (!sc->base) {
+		for (size_t w = 0; w < pv->nfwords; w++)
+			sc->fbits[w] |= pv->lsets[w];
+		return;
+	}
+	for (; *o < sc->nocc && sc->occ[*o].start < end; (*o)++)
+		rs_pf_occ(pv, sc, &sc->occ[*o]);
+}
+
+/* Scans s[0, len) once for the factor sets, keeping every match, adds the
+ * list items of the list scan (done first), and sets in bits each rule all
+ * of whose sets occur in the whole text. Returns 0, or -1 on a Vectorscan
+ * error. */
 static int rs_pf_scan(const struct rs_priv *pv, struct ruleset_scratch *sc,
 		      const char *s, size_t len, uint64_t *bits)
 {
+	size_t o = 0;
+
 	memset(sc->fbits, 0, pv->nfwords * sizeof(*sc->fbits));
 	sc->nfm = 0;
 	sc->fm_oom = 0;
-	if (hs_scan(pv->db, s, (unsigned)len, 0, sc->hs, rs_on_factor, sc) !=
-	    HS_SUCCESS)
+	if (pv->db && hs_scan(pv->db, s, (unsigned)len, 0, sc->hs, rs_on_factor,
+			      sc) != HS_SUCCESS)
 		return -1;
+	rs_pf_lists(pv, sc, &o, len + 1);
 	rs_pf_eval(pv, sc, NULL, 0, bits);
 	return 0;
 }
@@ -2413,8 +2744,13 @@ int ruleset_scan(const struct ruleset *rs, struct ruleset_scratch *sc,
 	for (size_t i = 0; i < nseg; i++)
 		memcpy(sc->segbits + i * pv->nwords, pv->always,
 		       pv->nwords * sizeof(*sc->bits));
-	if (pv->db) {
-		if (len > 0xFFFFFFFFu || !sc->hs)
+	if (len > 0xFFFFFFFFu)
+		return -1;
+	/* The list scan first: its occurrences are factors too. */
+	if (rs_scan_lists(pv, sc, s, len) < 0)
+		return -1;
+	if (pv->nfsets) {
+		if (pv->db && !sc->hs)
 			return -1;
 		/* One pass over the whole text finds every factor match. */
 		if (rs_pf_scan(pv, sc, s ? s : "", len, sc->bits) < 0)
@@ -2425,7 +2761,7 @@ int ruleset_scan(const struct ruleset *rs, struct ruleset_scratch *sc,
 		 * factor sets all match inside the segment (by end offset; the
 		 * matches come in end order). */
 		if (any) {
-			size_t nc = 0, m = 0;
+			size_t nc = 0, m = 0, o = 0;
 
 			for (size_t w = 0; w < pv->nwords; w++) {
 				uint64_t x = sc->bits[w] & ~pv->always[w];
@@ -2449,11 +2785,15 @@ int ruleset_scan(const struct ruleset *rs, struct ruleset_scratch *sc,
 				for (; m < sc->nfm && sc->fm[m].end <= seg_end[i]; m++)
 					sc->fbits[sc->fm[m].set / 64] |=
 						1ULL << (sc->fm[m].set % 64);
+				/* A list occurrence by its start: one that a match in
+				 * the segment's sentence uses starts after the
+				 * previous segment's end. */
+				rs_pf_lists(pv, sc, &o, seg_end[i]);
 				rs_pf_eval(pv, sc, sc->cand, nc, row);
 			}
 		}
 	}
-	return rs_scan_lists(pv, sc, s, len);
+	return 0;
 }
 
 int ruleset_segment_candidates(const struct ruleset *rs,
@@ -2499,6 +2839,44 @@ static int rs_result(int rc)
 	}
 }
 
+/* Rule r of a ruleset whose every match starts with a big list, in
+ * subject[start, len) inside the scanned text: the anchored pattern tried at
+ * each offset where the list scan found one of them, in order, the first
+ * match being the one an unanchored search finds (nowhere else can the
+ * list's start callout let a match begin). A PCRE2 result code. */
+static int rs_match_at_lists(const struct rs_priv *pv,
+			     struct ruleset_scratch *sc, uint32_t r,
+			     PCRE2_SPTR s, size_t len, size_t start)
+{
+	size_t off = (size_t)((const char *)s - sc->base), lo = 0, hi = sc->nocc;
+	uint64_t lists = pv->start_lists[r];
+	size_t last = (size_t)-1;
+
+	/* The first occurrence starting at or after off + start. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (sc->occ[mid].start < off + start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t k = lo; k < sc->nocc && sc->occ[k].start <= off + len; k++) {
+		size_t at = sc->occ[k].start - off;
+		int rc;
+
+		if (at == last || sc->occ[k].list >= 64 ||
+		    !((lists >> sc->occ[k].list) & 1))
+			continue;
+		last = at;
+		rc = pcre2_jit_match(pv->anchored[r], s, len, at, 0, sc->md,
+				     sc->mctx);
+		if (rc != PCRE2_ERROR_NOMATCH)
+			return rc;
+	}
+	return PCRE2_ERROR_NOMATCH;
+}
+
 int ruleset_match(const struct ruleset *rs, struct ruleset_scratch *sc,
 		  uint32_t r, const char *subject, size_t len, size_t start,
 		  const size_t **ov)
@@ -2509,7 +2887,10 @@ int ruleset_match(const struct ruleset *rs, struct ruleset_scratch *sc,
 
 	if (r >= rs->nrules || start > len)
 		return -1;
-	if (pv->jit[r])
+	if (pv->anchored[r] && sc->base && subject && subject >= sc->base &&
+	    subject + len <= sc->base + sc->base_len)
+		rc = rs_match_at_lists(pv, sc, r, s, len, start);
+	else if (pv->jit[r])
 		rc = pcre2_jit_match(rs->rules[r].re, s, len, start, 0, sc->md,
 				     sc->mctx);
 	else

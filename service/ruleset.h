@@ -97,10 +97,11 @@ int ruleset_candidates(const struct ruleset *rs, struct ruleset_scratch *sc,
  * exclusive; the first starts at 0). One Vectorscan pass over the whole
  * text finds every occurrence of the rules' required literals; from it
  * ruleset_segment_candidates() lists the candidates of the text and of
- * each segment: the rules whose literal sets all occur in it, plus every
- * rule that cannot be prefiltered. Also indexes where each big list
- * occurs, for the list callouts. seg_end must stay valid until the next
- * scan. Returns 0, or -1 on a Vectorscan error or out of memory. */
+ * each segment: the rules whose factor sets all occur in it, plus every
+ * rule that cannot be prefiltered. A second pass indexes where each big
+ * list occurs: a required big list is a factor too, and the list callouts
+ * and ruleset_match() answer from that index. seg_end must stay valid
+ * until the next scan. Returns 0, or -1 on a Vectorscan error or out of memory. */
 int ruleset_scan(const struct ruleset *rs, struct ruleset_scratch *sc,
 		 const char *s, size_t len, const uint32_t *seg_end,
 		 size_t nseg);
@@ -115,7 +116,10 @@ int ruleset_segment_candidates(const struct ruleset *rs,
 			       struct ruleset_scratch *sc, size_t seg,
 			       const uint32_t **cand);
 
-/* Matches rule r of rs in subject[0, len) starting at start. On a match
+/* Matches rule r of rs in subject[0, len) starting at start (the leftmost
+ * match from there, as one PCRE2 search finds it; in the text of the last
+ * scan, a rule whose matches all start with a big list is tried only where
+ * that list occurs). On a match
  * returns 1 and sets *ov to the PCRE2 ovector (pairs, 2 * (groups+1));
  * returns 0 for no match, and -2 when the match or depth limit was hit
  * (PCRE2_ERROR_MATCHLIMIT / DEPTHLIMIT), -1 on another PCRE2 error. */

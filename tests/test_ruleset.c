@@ -617,7 +617,11 @@ static double now(void)
 }
 
 /* Big lists: thousands of forms used by many rules still build, quickly,
- * with every rule prefiltered, and match a form from the end of the list. */
+ * with every rule prefiltered, and match a form from the end of the list.
+ * A required big list is a factor too (found by the list scan): a rule
+ * that needs one is no candidate where none occurs, a rule that is only a
+ * list is prefiltered. A rule whose matches all start with a list is tried
+ * only where the list occurs, with the same matches as a plain search. */
 static void run_big_lists(void)
 {
 	size_t cap = 1 << 20, n = 0;
@@ -643,6 +647,11 @@ static void run_big_lists(void)
 				      "  - id: r%d\n    revision: 1\n    type: T\n"
 				      "    pattern: '(?<a>{place}) verb%d (?:on|in) (?<b>{place})'\n",
 				      i, i);
+	n += (size_t)snprintf(yaml + n, cap - n,
+			      "  - id: opt\n    revision: 1\n    type: T\n"
+			      "    pattern: '(?:{place}\\s+)?verbopt'\n"
+			      "  - id: only\n    revision: 1\n    type: T\n"
+			      "    pattern: '(?<a>{place})'\n");
 	t0 = now();
 	rs = ruleset_load(write_pack("big.yaml", yaml), &d);
 	fprintf(stderr, "note: %d forms x %d rules: load and build %.2f s\n",
@@ -667,10 +676,33 @@ static void run_big_lists(void)
 		const size_t *ov = NULL;
 		int nc = ruleset_candidates(rs, sc, t, strlen(t), &cand);
 
-		CHECK_INT(nc, 1);
-		CHECK(nc == 1 && cand[0] == 7);
+		CHECK_INT(nc, 2);
+		CHECK(nc == 2 && cand[0] == 7 && cand[1] == (uint32_t)nrules + 1);
 		CHECK_INT(ruleset_match(rs, sc, 7, t, strlen(t), 0, &ov), 1);
 		CHECK(ov && ov[2] == 10 && ov[3] == 18);
+		/* The literals of rule 7 without a place: no candidate. */
+		t = "Yesterday verb7 in nowhere.";
+		nc = ruleset_candidates(rs, sc, t, strlen(t), &cand);
+		CHECK_INT(nc, 0);
+		/* Matches from each start offset, in the scanned text: the
+		 * same as a search from that offset would give. */
+		t = "Town 5 verb7 at Town 6, Town 7 verb7 on Place8; verbopt.";
+		nc = ruleset_candidates(rs, sc, t, strlen(t), &cand);
+		CHECK_INT(nc, 3);
+		CHECK_INT(ruleset_match(rs, sc, 7, t, strlen(t), 0, &ov), 1);
+		CHECK(ov && ov[0] == 24 && ov[1] == 46);
+		CHECK_INT(ruleset_match(rs, sc, 7, t, strlen(t), 25, &ov), 0);
+		CHECK_INT(ruleset_match(rs, sc, (uint32_t)nrules + 1, t,
+					strlen(t), 7, &ov), 1);
+		CHECK(ov && ov[0] == 16 && ov[1] == 22);
+		/* A sentence of the scanned text as the subject. */
+		CHECK_INT(ruleset_match(rs, sc, (uint32_t)nrules + 1, t + 24,
+					strlen(t) - 24, 0, &ov), 1);
+		CHECK(ov && ov[0] == 0 && ov[1] == 6);
+		/* An optional list first: tried everywhere. */
+		CHECK_INT(ruleset_match(rs, sc, (uint32_t)nrules, t, strlen(t),
+					0, &ov), 1);
+		CHECK(ov && ov[0] == 48 && ov[1] == 55);
 		/* A big list is checked by a callout: still case-sensitive,
 		 * word-bounded, longest form first. */
 		t = "town 999 verb7 in Place234";
