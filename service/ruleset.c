@@ -70,10 +70,6 @@
 #include "limits.h"
 #include "regtrie.h"
 
-/* Lists bigger than this become (?:.+) in the prefilter pattern. */
-#define RS_HS_LIST_MAX_FORMS 256
-#define RS_HS_LIST_MAX_BYTES 8192
-
 /* Deepest group nesting the prefilter rewrite follows. */
 #define RS_HS_MAX_GROUPS 64
 
@@ -160,7 +156,7 @@ struct ruleset_scratch {
 	pcre2_jit_stack *js;
 	hs_scratch_t *hs;
 	uint64_t *bits;
-	uint64_t *fbits;       /* factor sets found by the last hs_scan */
+	uint64_t *fbits;       /* factor sets found: literals and list items */
 	/* Every factor-set match of the last article scan, in end order: the
 	 * one pass over the article from which each sentence's candidates
 	 * are read. */
@@ -548,8 +544,6 @@ static int rs_list_expand(struct rs_expander *ex, size_t li)
 
 		snprintf(tok, sizeof(tok), "(?:" RS_HS_LIST_TOKEN "%zu))", li);
 		rs_buf_str(&hs, tok);
-	} else if (kept > RS_HS_LIST_MAX_FORMS || alt.n > RS_HS_LIST_MAX_BYTES) {
-		rs_buf_str(&hs, "(?:.+)");
 	} else {
 		rs_buf_str(&hs, "(?:");
 		rs_buf_add(&hs, alt.p, alt.n);
@@ -1233,7 +1227,7 @@ static uint64_t rs_start_seq(const char *p, size_t i, size_t end, int depth)
 		if (q[0] == '?') {
 			if (q[1] == ':' || q[1] == '>' || q[1] == '|') {
 				body = i + 3;
-			} else if (q[1] == '<' || q[1] == '\'' ||
+			} else if ((q[1] == '<' && q[2] != '*') || q[1] == '\'' ||
 				   (q[1] == 'P' && q[2] == '<')) {
 				const char *e = strchr(q + 2, q[1] == '\'' ? '\'' : '>');
 
@@ -1780,12 +1774,12 @@ static size_t rs_fset_regex(const struct rs_fset *set, struct rs_buf *b)
 /* Compiles expanded pattern re; on error reports PCRE2's message with the
  * offset into the expanded pattern and the text around it. */
 static pcre2_code *rs_compile(struct diag *d, const struct rs_site *site,
-			      const char *re, uint32_t extra)
+			      const char *re)
 {
 	PCRE2_SIZE off = 0;
 	int err = 0;
 	pcre2_code *code = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED,
-					 RS_COMPILE_FLAGS | extra, &err, &off, NULL);
+					 RS_COMPILE_FLAGS, &err, &off, NULL);
 	PCRE2_UCHAR msg[256];
 	size_t len = strlen(re), from, to;
 
@@ -2178,19 +2172,27 @@ out:
 }
 
 /* When every match of rule i starts with a big list (read from hs, its
- * prefilter expansion), compiles re anchored too, with JIT. Patterns with
- * verbs or \G are left alone: tried at chosen offsets they could behave
- * otherwise than in one unanchored search. */
-static void rs_anchor(struct rs_priv *pv, struct diag *d,
-		      const struct rs_site *site, size_t i, const char *re,
+ * prefilter expansion, which rs_hs_convert could read), compiles re
+ * anchored too, with JIT; silently nothing when that fails. Patterns with
+ * verbs or \G are left alone (tried at chosen offsets they could behave
+ * otherwise than in one unanchored search), and so are comments and \c,
+ * which the group scanner of rs_start_seq does not follow. */
+static void rs_anchor(struct rs_priv *pv, size_t i, const char *re,
 		      const char *hs)
 {
-	uint64_t lists = rs_start_lists(hs);
+	uint64_t lists;
+	PCRE2_SIZE off = 0;
+	int err = 0;
 	pcre2_code *code;
 
-	if (!lists || strstr(re, "(*") || strstr(re, "\\G"))
+	if (!hs || strstr(re, "(*") || strstr(re, "\\G") ||
+	    strstr(hs, "(?#") || strstr(hs, "\\c"))
 		return;
-	code = rs_compile(d, site, re, PCRE2_ANCHORED);
+	lists = rs_start_lists(hs);
+	if (!lists)
+		return;
+	code = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED,
+			     RS_COMPILE_FLAGS | PCRE2_ANCHORED, &err, &off, NULL);
 	if (!code)
 		return;
 	if (pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) != 0) {
@@ -2273,15 +2275,15 @@ struct ruleset *ruleset_build(const struct rulepack *rp, struct diag *d)
 		h = rs_fnv(h, num, strlen(num) + 1);
 		if (rs_expand(&ex, &site, sr->pattern, &re, &hsre) == 0) {
 			h = rs_fnv(h, re, strlen(re) + 1);
-			r->re = rs_compile(d, &site, re, 0);
+			r->re = rs_compile(d, &site, re);
 		}
 		if (r->re) {
 			pv->jit[i] = pcre2_jit_compile(r->re, PCRE2_JIT_COMPLETE) == 0;
 			rs_note_captures(pv, r->re);
-			rs_anchor(pv, d, &site, i, re, hsre);
 			if (rs_groups(pv, r) < 0)
 				ex.oom = 1;
 			if (rs_hs_convert(hsre, &conv, &why) == 0) {
+				rs_anchor(pv, i, re, hsre);
 				r->prefiltered = 1;
 				hs[i] = conv.p;
 				conv.p = NULL;
@@ -2303,7 +2305,7 @@ struct ruleset *ruleset_build(const struct rulepack *rp, struct diag *d)
 			re = NULL;
 			if (rs_expand(&ex, &xs, sr->exclude[k], &re, NULL) == 0) {
 				h = rs_fnv(h, re, strlen(re) + 1);
-				r->excl[r->nexcl] = rs_compile(d, &xs, re, 0);
+				r->excl[r->nexcl] = rs_compile(d, &xs, re);
 				if (r->excl[r->nexcl]) {
 					pcre2_jit_compile(r->excl[r->nexcl], PCRE2_JIT_COMPLETE);
 					rs_note_captures(pv, r->excl[r->nexcl]);

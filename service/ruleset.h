@@ -98,9 +98,9 @@ int ruleset_candidates(const struct ruleset *rs, struct ruleset_scratch *sc,
  * text finds every occurrence of the rules' required literals; from it
  * ruleset_segment_candidates() lists the candidates of the text and of
  * each segment: the rules whose factor sets all occur in it, plus every
- * rule that cannot be prefiltered. A second pass indexes where each big
- * list occurs: a required big list is a factor too, and the list callouts
- * and ruleset_match() answer from that index. seg_end must stay valid
+ * rule that cannot be prefiltered. Another pass, before it, indexes where
+ * each big list occurs: a required big list is a factor too, and the list
+ * callouts and ruleset_match() answer from that index. seg_end must stay valid
  * until the next scan. Returns 0, or -1 on a Vectorscan error or out of memory. */
 int ruleset_scan(const struct ruleset *rs, struct ruleset_scratch *sc,
 		 const char *s, size_t len, const uint32_t *seg_end,

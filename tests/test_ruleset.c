@@ -720,6 +720,56 @@ static void run_big_lists(void)
 	diag_clear(&d);
 }
 
+/* Rules that look list-led to a scanner blind to comments and \c are not
+ * anchored: each still finds its other branch where no list occurs. */
+static void run_anchor_guards(void)
+{
+	static const char *const pats[] = {
+		"{place}(?#see (below)|verbz",
+		"{place}(?#[)|verbz",
+		"(?:{place}(?#()|verbz)",
+		"{place}\\c(|verbz",
+	};
+	size_t cap = 1 << 16, n = 0;
+	char *yaml = malloc(cap);
+	struct diag d = {0};
+	struct ruleset *rs;
+	struct ruleset_scratch *sc;
+
+	CHECK(yaml != NULL);
+	if (!yaml)
+		return;
+	n += (size_t)snprintf(yaml + n, cap - n, HEAD "lists:\n  place:\n");
+	for (int i = 0; i < 300; i++)
+		n += (size_t)snprintf(yaml + n, cap - n,
+				      "    - {name: Place%d, code: P%d}\n", i, i);
+	n += (size_t)snprintf(yaml + n, cap - n, "rules:\n");
+	for (size_t i = 0; i < sizeof(pats) / sizeof(pats[0]); i++)
+		n += (size_t)snprintf(yaml + n, cap - n,
+				      "  - id: g%zu\n    revision: 1\n    type: T\n"
+				      "    pattern: '%s'\n", i, pats[i]);
+	rs = ruleset_load(write_pack("guards.yaml", yaml), &d);
+	free(yaml);
+	unlink(write_pack("guards.yaml", ""));
+	CHECK(rs != NULL);
+	sc = rs ? ruleset_scratch_new(rs, NULL, 0) : NULL;
+	CHECK(sc != NULL);
+	for (size_t i = 0; sc && i < rs->nrules; i++) {
+		const char *t = "Place7 and nothing but verbz.";
+		const uint32_t *cand = NULL;
+		const size_t *ov = NULL;
+
+		CHECK(ruleset_candidates(rs, sc, t, strlen(t), &cand) >= 0);
+		CHECK_INT(ruleset_match(rs, sc, (uint32_t)i, t, strlen(t), 1, &ov), 1);
+		CHECK(ov && ov[0] == 23 && ov[1] == 28);
+	}
+	if (!rs)
+		diag_print(&d, stderr);
+	ruleset_scratch_destroy(sc);
+	ruleset_destroy(rs);
+	diag_clear(&d);
+}
+
 /* The committed pack with three deliberate errors: exactly three, each with
  * its file:line, and no ruleset. */
 static void run_three_errors(void)
@@ -754,6 +804,7 @@ int main(void)
 	run_occurrences();
 	run_hash();
 	run_big_lists();
+	run_anchor_guards();
 	run_three_errors();
 	CHECK(rmdir(tmpdir) == 0);
 	return CHECK_DONE();
