@@ -38,9 +38,10 @@
  *      match: a set's literals are substrings of every match, byte for byte
  *      up to ASCII case and the two letters above; non-ASCII characters,
  *      which PCRE2 matches with their other cases, never enter a literal.
- *   5. Every form of every big list is compiled into a second, literal
- *      database (rs_literals), scanned once per article to index where each
- *      list occurs; the callouts answer from that index. For a subject
+ *   5. Every form of every big list goes into a list index (rs_literals,
+ *      listindex.h), scanned once per article for where each list occurs
+ *      at word boundaries (sentence cuts counting as text ends); the
+ *      callouts answer from that occurrence table. For a subject
  *      outside the scanned text (rule examples, tests) "S" lets the run try
  *      and "L" looks the run up in a hash set of the forms (rs_set_has).
  *   6. A rule whose every match starts with a big list (rs_start_lists,
@@ -68,6 +69,7 @@
 #include <strings.h>
 
 #include "limits.h"
+#include "listindex.h"
 #include "regtrie.h"
 
 /* Deepest group nesting the prefilter rewrite follows. */
@@ -121,12 +123,10 @@ struct rs_priv {
 	unsigned char *jit;    /* per rule: its pattern has JIT code */
 	struct rs_set **sets;  /* per list: form set of a big list, else NULL */
 	size_t nsets;
-	/* Every form of every big list as one Vectorscan literal database:
-	 * one scan per article finds where each list occurs, so the callouts
-	 * answer from a table instead of hashing strings at every position. */
-	hs_database_t *litdb;
-	uint16_t *lit_list;    /* per literal id: its list */
-	uint32_t *lit_len;     /* per literal id: its length in bytes */
+	/* Every form of every big list, indexed: one scan per article finds
+	 * where each list occurs, so the callouts answer from a table instead
+	 * of hashing strings at every position. */
+	struct listindex *lists;
 	/* Factor sets with list items: per list, the sets holding it
 	 * (ls_ids[ls_start[i] .. ls_start[i + 1])), and a bitmap of all of
 	 * them, found everywhere when the list scan is unavailable. */
@@ -1971,60 +1971,35 @@ static int rs_gazetteer(struct ruleset *rs, const struct rulepack *rp,
 	return rc;
 }
 
-/* Compiles every form of every big list into one literal database. When
- * it cannot be built the callouts hash instead: slower, same answers. */
-static int rs_literals(struct ruleset *rs, struct diag *d)
+/* Indexes every form of every big list (listindex.h), for the article
+ * scan that the callouts and the list items answer from. Returns -1 only
+ * when out of memory. */
+static int rs_literals(struct ruleset *rs)
 {
 	struct rs_priv *pv = rs->priv;
-	const char **exprs = NULL;
-	unsigned *flags = NULL, *ids = NULL;
-	size_t *lens = NULL, n = 0, k = 0;
-	hs_compile_error_t *err = NULL;
-	int rc = -1;
+	struct listindex_form *forms;
+	size_t n = 0, k = 0;
 
 	for (size_t li = 0; li < pv->nsets; li++)
 		for (size_t i = 0; pv->sets[li] && i <= pv->sets[li]->mask; i++)
 			n += pv->sets[li]->keys[i] != NULL;
 	if (n == 0)
 		return 0;
-	exprs = malloc(n * sizeof(*exprs));
-	flags = malloc(n * sizeof(*flags));
-	ids = malloc(n * sizeof(*ids));
-	lens = malloc(n * sizeof(*lens));
-	pv->lit_list = rs_own(pv, malloc(n * sizeof(*pv->lit_list)));
-	pv->lit_len = rs_own(pv, malloc(n * sizeof(*pv->lit_len)));
-	if (!exprs || !flags || !ids || !lens || !pv->lit_list || !pv->lit_len)
-		goto out;
+	forms = malloc(n * sizeof(*forms));
+	if (!forms)
+		return -1;
 	for (size_t li = 0; li < pv->nsets; li++) {
 		const struct rs_set *set = pv->sets[li];
 
-		for (size_t i = 0; set && i <= set->mask; i++) {
-			if (!set->keys[i])
-				continue;
-			exprs[k] = set->keys[i];
-			lens[k] = set->lens[i];
-			flags[k] = set->caseless ? HS_FLAG_CASELESS : 0;
-			ids[k] = (unsigned)k;
-			pv->lit_list[k] = (uint16_t)li;
-			pv->lit_len[k] = (uint32_t)set->lens[i];
-			k++;
-		}
+		for (size_t i = 0; set && i <= set->mask; i++)
+			if (set->keys[i])
+				forms[k++] = (struct listindex_form){set->keys[i],
+					(uint32_t)set->lens[i], (uint32_t)li,
+					set->caseless};
 	}
-	if (hs_compile_lit_multi(exprs, flags, ids, lens, (unsigned)n,
-				 HS_MODE_BLOCK, NULL, &pv->litdb, &err) != HS_SUCCESS) {
-		diag_warn(d, NULL, 0, NULL, "list literal scan unavailable (%s): "
-			  "lists are matched by hashing, more slowly",
-			  err && err->message ? err->message : "compile failed");
-		hs_free_compile_error(err);
-		pv->litdb = NULL;
-	}
-	rc = 0;
-out:
-	free(exprs);
-	free(flags);
-	free(ids);
-	free(lens);
-	return rc;
+	pv->lists = listindex_new(forms, n);
+	free(forms);
+	return pv->lists ? 0 : -1;
 }
 
 /* Indexes the list items of the factor sets: which sets each list is in
@@ -2322,7 +2297,7 @@ struct ruleset *ruleset_build(const struct rulepack *rp, struct diag *d)
 	snprintf(rs->hash, sizeof(rs->hash), "%016llx", (unsigned long long)h);
 	if (rs_gazetteer(rs, rp, d) < 0 || d->nerrors > errors0)
 		goto out;
-	if (rs_prefilter(rs, d, hs) < 0 || rs_literals(rs, d) < 0) {
+	if (rs_prefilter(rs, d, hs) < 0 || rs_literals(rs) < 0) {
 		diag_error(d, NULL, 0, NULL, "out of memory");
 		goto out;
 	}
@@ -2363,7 +2338,7 @@ void ruleset_destroy(struct ruleset *rs)
 	gazetteer_destroy(rs->gz);
 	if (pv) {
 		hs_free_database(pv->db);
-		hs_free_database(pv->litdb);
+		listindex_destroy(pv->lists);
 		for (size_t i = 0; i < pv->nblocks; i++)
 			free(pv->blocks[i]);
 		free(pv->blocks);
@@ -2512,8 +2487,7 @@ struct ruleset_scratch *ruleset_scratch_new(const struct ruleset *rs,
 	pcre2_jit_stack_assign(sc->mctx, NULL, sc->js);
 	sc->pv = pv;
 	pcre2_set_callout(sc->mctx, rs_callout, sc);
-	if ((pv->db && hs_alloc_scratch(pv->db, &sc->hs) != HS_SUCCESS) ||
-	    (pv->litdb && hs_alloc_scratch(pv->litdb, &sc->hs) != HS_SUCCESS)) {
+	if (pv->db && hs_alloc_scratch(pv->db, &sc->hs) != HS_SUCCESS) {
 		what = "cannot allocate Vectorscan scratch";
 		goto fail;
 	}
@@ -2649,41 +2623,33 @@ static int rs_pf_scan(const struct rs_priv *pv, struct ruleset_scratch *sc,
 	return 0;
 }
 
-/* Called by hs_scan for each occurrence of a big list's form. */
-static int rs_on_literal(unsigned int id, unsigned long long from,
-			 unsigned long long to, unsigned int flags, void *ctx)
+/* Called by listindex_scan for each occurrence of a big list's form, by
+ * increasing start. */
+static int rs_on_literal(void *ctx, uint32_t start, uint32_t end,
+			 uint32_t list)
 {
 	struct ruleset_scratch *sc = ctx;
-	const struct rs_priv *pv = sc->pv;
 
 	if (rs_room((void **)&sc->occ, &sc->cap_occ, sc->nocc,
 		    sizeof(*sc->occ)) < 0) {
 		sc->occ_oom = 1;
 		return 1;
 	}
-	sc->occ[sc->nocc++] = (struct rs_occ){
-		(uint32_t)(to - pv->lit_len[id]), (uint32_t)to, pv->lit_list[id]};
+	sc->occ[sc->nocc++] = (struct rs_occ){start, end, list};
 	return 0;
 }
 
-static int rs_occ_cmp(const void *pa, const void *pb)
-{
-	const struct rs_occ *a = pa, *b = pb;
-
-	if (a->start != b->start)
-		return a->start < b->start ? -1 : 1;
-	return (a->end > b->end) - (a->end < b->end);
-}
-
-/* Finds every occurrence of every big list's forms in s and indexes them by
- * start. On failure the callouts fall back to hashing (occ_oom). */
+/* Finds where the forms of the big lists occur in s, sentence cuts
+ * (seg_end) counting as text ends, and indexes them by start. On failure
+ * the callouts fall back to hashing (base NULL). */
 static int rs_scan_lists(const struct rs_priv *pv, struct ruleset_scratch *sc,
-			 const char *s, size_t len)
+			 const char *s, size_t len, const uint32_t *seg_end,
+			 size_t nseg)
 {
 	sc->base = NULL;
 	sc->nocc = 0;
 	sc->occ_oom = 0;
-	if (!pv->litdb)
+	if (!pv->lists)
 		return 0;
 	if (len + 1 > sc->cap_head) {
 		uint32_t *grown = realloc(sc->head, (len + 1) * sizeof(*grown));
@@ -2693,13 +2659,9 @@ static int rs_scan_lists(const struct rs_priv *pv, struct ruleset_scratch *sc,
 		sc->head = grown;
 		sc->cap_head = len + 1;
 	}
-	if (hs_scan(pv->litdb, s ? s : "", (unsigned)len, 0, sc->hs,
-		    rs_on_literal, sc) != HS_SUCCESS && !sc->occ_oom)
-		return -1;
-	if (sc->occ_oom)
+	if (listindex_scan(pv->lists, s ? s : "", len, seg_end, nseg,
+			   rs_on_literal, sc) < 0 || sc->occ_oom)
 		return 0;
-	if (sc->nocc > 1)
-		qsort(sc->occ, sc->nocc, sizeof(*sc->occ), rs_occ_cmp);
 	memset(sc->head, 0, (len + 1) * sizeof(*sc->head));
 	for (size_t k = sc->nocc; k-- > 0;)
 		sc->head[sc->occ[k].start] = (uint32_t)k + 1;
@@ -2749,7 +2711,7 @@ int ruleset_scan(const struct ruleset *rs, struct ruleset_scratch *sc,
 	if (len > 0xFFFFFFFFu)
 		return -1;
 	/* The list scan first: its occurrences are factors too. */
-	if (rs_scan_lists(pv, sc, s, len) < 0)
+	if (rs_scan_lists(pv, sc, s, len, seg_end, nseg) < 0)
 		return -1;
 	if (pv->nfsets) {
 		if (pv->db && !sc->hs)
