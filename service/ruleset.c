@@ -2002,6 +2002,18 @@ static int rs_literals(struct ruleset *rs)
 	return pv->lists ? 0 : -1;
 }
 
+/* The list of literal lit of a factor set when it is a list item of a known
+ * list, else (size_t)-1. */
+static size_t rs_item_list(const struct rs_priv *pv, const char *lit)
+{
+	size_t li;
+
+	if (!rs_fis_list(lit))
+		return (size_t)-1;
+	li = strtoul(lit + 1, NULL, 10);
+	return li < pv->nsets ? li : (size_t)-1;
+}
+
 /* Indexes the list items of the factor sets: which sets each list is in
  * (ls_start, ls_ids) and which sets have one (lsets). Returns -1 when out
  * of memory. */
@@ -2016,14 +2028,11 @@ static int rs_list_items(struct rs_priv *pv, const struct rs_fconj *uniq)
 		return -1;
 	for (size_t u = 0; u < uniq->n; u++)
 		for (size_t i = 0; i < uniq->sets[u].n; i++) {
-			const char *lit = uniq->sets[u].lits[i];
-			size_t li;
+			size_t li = rs_item_list(pv, uniq->sets[u].lits[i]);
 
-			if (!rs_fis_list(lit))
+			if (li == (size_t)-1)
 				continue;
-			li = strtoul(lit + 1, NULL, 10);
-			if (li < pv->nsets)
-				pv->ls_start[li + 1]++;
+			pv->ls_start[li + 1]++;
 			nitems++;
 			pv->lsets[u / 64] |= 1ULL << (u % 64);
 		}
@@ -2038,13 +2047,9 @@ static int rs_list_items(struct rs_priv *pv, const struct rs_fconj *uniq)
 	memcpy(at, pv->ls_start, pv->nsets * sizeof(*at));
 	for (size_t u = 0; u < uniq->n; u++)
 		for (size_t i = 0; i < uniq->sets[u].n; i++) {
-			const char *lit = uniq->sets[u].lits[i];
-			size_t li;
+			size_t li = rs_item_list(pv, uniq->sets[u].lits[i]);
 
-			if (!rs_fis_list(lit))
-				continue;
-			li = strtoul(lit + 1, NULL, 10);
-			if (li < pv->nsets)
+			if (li != (size_t)-1)
 				pv->ls_ids[at[li]++] = (uint32_t)u;
 		}
 	free(at);
