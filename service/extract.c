@@ -1597,6 +1597,19 @@ static int merge_all(struct extractor *x, const struct article_origin *origin,
 	return 0;
 }
 
+/* The last cap of extract_article: a sentence cut at EVX_MAX_SENTENCE_BYTES
+ * (-2, with the message), whether or not any rule was a candidate. */
+static int cut_sentence(struct extractor *x, char *errstr, size_t errstr_size)
+{
+	if (!x->t.ncut)
+		return 0;
+	x->limit = "sentence_too_long";
+	snprintf(errstr, errstr_size,
+		 "a sentence longer than %d bytes was cut (%zu cuts)",
+		 EVX_MAX_SENTENCE_BYTES, x->t.ncut);
+	return -2;
+}
+
 int extract_article(struct extractor *x, const struct article *a,
 		    const struct article_origin *origin, struct event **events,
 		    size_t *nevents, char *errstr, size_t errstr_size)
@@ -1638,7 +1651,7 @@ int extract_article(struct extractor *x, const struct article *a,
 	}
 	ncand = ruleset_segment_candidates(x->rs, x->sc, RULESET_ALL, &cand);
 	if (ncand <= 0)
-		return 0;
+		return cut_sentence(x, errstr, errstr_size);
 
 	for (size_t si = 0; si < x->t.nsent; si++) {
 		const struct text_span *sp = &x->t.sent[si];
@@ -1705,11 +1718,5 @@ int extract_article(struct extractor *x, const struct article *a,
 	 * sentence. */
 	if (limit_hit || x->limit_hit)
 		x->limit = "match_limit";
-	if (!x->limit && x->t.ncut) {
-		x->limit = "sentence_too_long";
-		snprintf(errstr, errstr_size,
-			 "a sentence longer than %d bytes was cut (%zu cuts)",
-			 EVX_MAX_SENTENCE_BYTES, x->t.ncut);
-	}
-	return x->limit ? -2 : 0;
+	return x->limit ? -2 : cut_sentence(x, errstr, errstr_size);
 }

@@ -100,6 +100,17 @@ malformed_line)
   [ $rc -eq 1 ] || fail "--strict: exit code $rc, want 1"
   grep -q "m-004" "$tmp/out2" && fail "--strict went on past the first bad line"
   ;;
+sentence_cut)
+  # A sentence over the cap is reported whether or not any rule could
+  # match in the article (with the shipped rules, every rule is
+  # prefiltered, so a bare one has no candidate at all).
+  python3 -c 'print("{\"id\": \"cut-1\", \"body\": \"" + "word " * 2000 + "\"}")' >"$tmp/cut.jsonl"
+  "$bin" extract --rules "$rules" "$tmp/cut.jsonl" >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  [ $rc -eq 1 ] || { cat "$tmp/err"; fail "exit code $rc, want 1"; }
+  grep -q 'cut.jsonl:1: article "cut-1": a sentence longer than 8192 bytes was cut' "$tmp/err" ||
+    { cat "$tmp/err"; fail "no error naming the cut sentence"; }
+  ;;
 seeds_golden)
   "$bin" extract --rules "$rules" "$shared/corpus/seeds/articles.jsonl" >"$tmp/out" 2>"$tmp/err" || { cat "$tmp/err"; fail "extract failed"; }
   diff -u "$src/tests/golden/seeds.events.jsonl" "$tmp/out" || fail "seed events differ from tests/golden/seeds.events.jsonl"

@@ -5,6 +5,7 @@ set(EVX_CLI_TESTS
   rules_three_errors
   rules_risky_warnings
   malformed_line
+  sentence_cut
   seeds_golden
   seeds_eval
   own_corpus_eval
