@@ -5,8 +5,9 @@
  *   1. Every pattern is expanded twice from the same source. The PCRE2
  *      expansion replaces {macro} with (?:value) and {list} with a
  *      word-bounded alternation of the list's forms, longest first, inside
- *      (?-i:...) or (?i:...). A big list (more than RS_LIST_INLINE_MAX_*)
- *      is not spelled out: it becomes a word-bounded run of the characters
+ *      (?-i:...) or (?i:...). A big list (more than RS_LIST_INLINE_MAX_*),
+ *      and one of more than RS_LIST_TRIE_MAX_FORMS forms when that matches
+ *      the same (rs_run_exact), is not spelled out: it becomes a word-bounded run of the characters
  *      its forms use, guarded by callouts "S<i>" (may a form of list i start
  *      here?) and "L<i>" (is the captured run a form?), see step 5. The
  *      prefilter expansion is the same except that a big list becomes the
@@ -80,6 +81,13 @@
  * run of the list's characters checked against a hash set by a callout. */
 #define RS_LIST_INLINE_MAX_FORMS 256
 #define RS_LIST_INLINE_MAX_BYTES 4096
+
+/* Lists of more forms than this are matched by a callout run too when that
+ * gives the same matches (rs_run_exact): spelled out, a list of a hundred
+ * forms is tens of KB of JIT code in every rule that uses it, and the JIT
+ * code of all rules (3 MB for the core pack) is what an article's matching
+ * streams through the caches. Smaller lists stay tries. */
+#define RS_LIST_TRIE_MAX_FORMS 32
 
 /* Required literals: at most this many factor sets per rule, the second
  * and later only with literals of at least RS_PF_MIN_EXTRA bytes; a set of
@@ -257,6 +265,8 @@ struct rs_expander {
 	struct rs_priv *pv;
 	char **list_re;        /* per list: PCRE2 expansion, built on first use */
 	char **list_hs;        /* per list: prefilter expansion */
+	unsigned char *big;    /* per list: too big to spell out (may join
+				* a union run, see rs_expand_union) */
 	int oom;
 };
 
@@ -493,6 +503,21 @@ static int rs_list_callout(struct rs_expander *ex, size_t li,
 	return ex->pv->sets[li] ? 0 : -1;
 }
 
+/* Whether the callout run of list l (rs_run_expansion) matches exactly what
+ * its spelled-out forms would: no form is empty, and a caseless list's
+ * forms are ASCII (the run folds only ASCII case, PCRE2 all of it). */
+static int rs_run_exact(const struct rp_list *l, const char **forms, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!forms[i][0])
+			return 0;
+		for (const char *p = forms[i]; l->caseless && *p; p++)
+			if ((unsigned char)*p >= 0x80)
+				return 0;
+	}
+	return 1;
+}
+
 /* Builds both expansions of list l. */
 static int rs_list_expand(struct rs_expander *ex, size_t li)
 {
@@ -511,8 +536,6 @@ static int rs_list_expand(struct rs_expander *ex, size_t li)
 		for (size_t j = 0; j < l->entries[i].nforms; j++)
 			forms[n++] = l->entries[i].forms[j];
 	qsort(forms, n, sizeof(*forms), rs_form_cmp);
-	if (n > RS_LIST_INLINE_MAX_FORMS && rs_list_callout(ex, li, forms, n, &re) < 0)
-		re.oom = 1;
 	for (size_t i = 0; i < n; i++) {
 		if (i > 0 && strcmp(forms[i], forms[i - 1]) == 0)
 			continue;
@@ -522,7 +545,10 @@ static int rs_list_expand(struct rs_expander *ex, size_t li)
 	}
 	if (kept == 0)
 		rs_buf_add(&alt, "", 0);
-	if (re.n == 0 && !re.oom && alt.n > RS_LIST_INLINE_MAX_BYTES &&
+	ex->big[li] = n > RS_LIST_INLINE_MAX_FORMS ||
+		      alt.n > RS_LIST_INLINE_MAX_BYTES;
+	if ((ex->big[li] || (n > RS_LIST_TRIE_MAX_FORMS &&
+			     rs_run_exact(l, forms, n))) &&
 	    rs_list_callout(ex, li, forms, n, &re) < 0)
 		re.oom = 1;
 	if (re.n == 0 && !re.oom) {
@@ -608,7 +634,7 @@ static int rs_expand_union(struct rs_expander *ex, const struct rs_site *site,
 			return -1;
 		}
 		idx[n++] = i;
-		if (i >= 64 || !ex->pv->sets[i])
+		if (i >= 64 || !ex->pv->sets[i] || !ex->big[i])
 			all_big = 0;
 		else
 			mask |= 1ULL << i;
@@ -2198,8 +2224,9 @@ struct ruleset *ruleset_build(const struct rulepack *rp, struct diag *d)
 	rs = calloc(1, sizeof(*rs));
 	ex.list_re = calloc(rp->nlists + 1, sizeof(*ex.list_re));
 	ex.list_hs = calloc(rp->nlists + 1, sizeof(*ex.list_hs));
+	ex.big = calloc(rp->nlists + 1, 1);
 	hs = calloc(rp->nrules + 1, sizeof(*hs));
-	if (!rs || !pv || !ex.list_re || !ex.list_hs || !hs) {
+	if (!rs || !pv || !ex.list_re || !ex.list_hs || !ex.big || !hs) {
 		free(pv);
 		pv = NULL;
 		diag_error(d, NULL, 0, NULL, "out of memory");
@@ -2316,6 +2343,7 @@ out:
 	}
 	free(ex.list_re);
 	free(ex.list_hs);
+	free(ex.big);
 	for (size_t i = 0; hs && i < rp->nrules; i++)
 		free(hs[i]);
 	free(hs);

@@ -720,6 +720,82 @@ static void run_big_lists(void)
 	diag_clear(&d);
 }
 
+/* Lists of more than 32 forms are callout runs too, with the same matches
+ * as spelled out (longest form first, whole words, exact case); a caseless
+ * list with a non-ASCII form stays spelled out, so PCRE2 still folds its
+ * non-ASCII letters. */
+static void run_mid_lists(void)
+{
+	static const struct {
+		const char *text;
+		uint32_t rule;
+		int want;
+		size_t a0, a1;
+	} cases[] = {
+		{"The Bloc 7 Union said no.", 0, 1, 4, 16},
+		{"Bloc 7 said no.", 0, 1, 0, 6},
+		{"The Bloc 7 Unions said no.", 0, 0, 0, 0},
+		{"the bloc 7 union said no.", 0, 0, 0, 0},
+		{"XBloc 70 said no.", 0, 0, 0, 0},
+		{"\xc3\xa9MILE3 said so.", 1, 1, 0, 7},
+		{"\xc3\x89mile39 said so.", 1, 1, 0, 8},
+	};
+	size_t cap = 1 << 16, n = 0;
+	char *yaml = malloc(cap);
+	struct diag d = {0};
+	struct ruleset *rs;
+	struct ruleset_scratch *sc;
+
+	CHECK(yaml != NULL);
+	if (!yaml)
+		return;
+	n += (size_t)snprintf(yaml + n, cap - n, HEAD "lists:\n  mid:\n");
+	for (int i = 0; i < 100; i++)
+		n += (size_t)snprintf(yaml + n, cap - n,
+				      "    - {name: Bloc%d, code: B%d, forms: [Bloc %d, Bloc %d Union]}\n",
+				      i, i, i, i);
+	n += (size_t)snprintf(yaml + n, cap - n, "  accents:\n    case: insensitive\n"
+			      "    entries:\n");
+	for (int i = 0; i < 40; i++)
+		n += (size_t)snprintf(yaml + n, cap - n,
+				      "      - {name: \"\\u00c9mile%d\", code: E%d}\n", i, i);
+	n += (size_t)snprintf(yaml + n, cap - n, "rules:\n"
+			      "  - id: mid\n    revision: 1\n    type: T\n"
+			      "    pattern: '(?<a>{mid}) said'\n"
+			      "  - id: acc\n    revision: 1\n    type: T\n"
+			      "    pattern: '(?<a>{accents}) said'\n");
+	rs = ruleset_load(write_pack("mid.yaml", yaml), &d);
+	free(yaml);
+	unlink(write_pack("mid.yaml", ""));
+	CHECK(rs != NULL);
+	if (!rs) {
+		diag_print(&d, stderr);
+		diag_clear(&d);
+		return;
+	}
+	sc = ruleset_scratch_new(rs, NULL, 0);
+	CHECK(sc != NULL);
+	/* Both ways: in a scanned text (the occurrence table) and not (the
+	 * form sets). */
+	for (int scanned = 0; sc && scanned < 2; scanned++) {
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			const char *t = cases[i].text;
+			const uint32_t *cand = NULL;
+			const size_t *ov = NULL;
+
+			CHECK(ruleset_candidates(rs, sc, scanned ? t : "",
+						 scanned ? strlen(t) : 0, &cand) >= 0);
+			CHECK_INT(ruleset_match(rs, sc, cases[i].rule, t, strlen(t), 0,
+						&ov), cases[i].want);
+			if (cases[i].want)
+				CHECK(ov && ov[2] == cases[i].a0 && ov[3] == cases[i].a1);
+		}
+	}
+	ruleset_scratch_destroy(sc);
+	ruleset_destroy(rs);
+	diag_clear(&d);
+}
+
 /* Rules that look list-led to a scanner blind to comments and \c are not
  * anchored: each still finds its other branch where no list occurs. */
 static void run_anchor_guards(void)
@@ -805,6 +881,7 @@ int main(void)
 	run_hash();
 	run_big_lists();
 	run_anchor_guards();
+	run_mid_lists();
 	run_three_errors();
 	CHECK(rmdir(tmpdir) == 0);
 	return CHECK_DONE();
