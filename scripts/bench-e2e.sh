@@ -22,7 +22,9 @@
 #     Before 1, the broker is warmed by an untimed run of BENCH_WARMUP
 #     articles (default 20000; 0 skips) on topics of its own.
 #  3. Peak RSS at BENCH_BIG articles (default 250000; 0 skips): the same as 1
-#     on a topic of that size, in both modes (where start-up weighs less).
+#     on a topic of that size, in both modes (where start-up weighs less);
+#     in the exactly-once run also VmRSS when N articles were consumed and
+#     at the end, the growth within one run.
 #
 # Prints a summary, then one machine-readable line:
 #   BENCH_E2E {"articles": N, "eo_articles_per_s": ..., ...}
@@ -121,7 +123,12 @@ hwm() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/${SVC_PID[$1]}/s
 # TP_S (seconds) and TP_RSS (VmHWM in kB, read just before SIGTERM).
 # Also sets TP_CPU: "service S s, broker B s CPU; ready after R s"
 # (user+system seconds of the service and of the broker's JVM during the
-# run, and when the service had its three partitions).
+# run, and when the service had its three partitions). With TP_MARK and
+# TP_MARK_END set to article counts, also TP_RSS_MARK and TP_RSS_END: the
+# service's VmRSS in kB when it had consumed TP_MARK articles, and the
+# highest VmRSS from then until it had consumed TP_MARK_END (RSS growth
+# under load within one run, free of the run-to-run spread of peaks; once
+# all is consumed the prefetch queue empties and RSS drops).
 cpu_s() { awk '{ printf "%.2f", ($14 + $15) / '"$(getconf CLK_TCK)"' }' "/proc/$1/stat"; }
 throughput() {
 	local label="$1" at="$2" et="$3" want="$4" mode="$5" t1 t2 rss b1 b2 sc tr=""
@@ -135,13 +142,41 @@ throughput() {
 		done
 		date +%s.%N >"$dir/ready.$label"
 	) &
-	local rpid=$!
+	local rpid=$! spid=""
+	rm -f "$dir/rssmark.$label" "$dir/rsspeak.$label"
+	if [ -n "${TP_MARK:-}" ]; then
+		(
+			mark="" peak=0
+			while kill -0 "${SVC_PID[$label]}" 2>/dev/null; do
+				c=$(svc_metric "$label" evextract_articles_consumed_total)
+				c=${c%.*}
+				r=$(awk '/^VmRSS:/ {print $2}' "/proc/${SVC_PID[$label]}/status")
+				if [ -z "$mark" ] && [ -n "$c" ] && [ "$c" -ge "$TP_MARK" ]; then
+					mark=$r
+					echo "$mark" >"$dir/rssmark.$label"
+				fi
+				if [ -n "$mark" ] && [ -n "$r" ] && [ "$r" -gt "$peak" ]; then
+					peak=$r
+					echo "$peak" >"$dir/rsspeak.$label"
+				fi
+				[ -z "$c" ] || [ "$c" -lt "$TP_MARK_END" ] || break
+				sleep 0.25
+			done
+		) &
+		spid=$!
+	fi
 	"$evx" consume "$et" --brokers "$KAFKA_BOOTSTRAP" --max "$want" --timeout-ms 1800000 \
 		>/dev/null 2>"$dir/wait.$label.err" ||
 		fail "$label: not all $want events within 30 min: $(tail -n 1 "$dir/wait.$label.err")"
 	t2=$(date +%s.%N)
 	svc_alive "$label"
 	rss=$(hwm "$label")
+	if [ -n "$spid" ]; then
+		kill "$spid" 2>/dev/null || true
+		wait "$spid" 2>/dev/null || true
+	fi
+	TP_RSS_MARK=$(cat "$dir/rssmark.$label" 2>/dev/null || echo null)
+	TP_RSS_END=$(cat "$dir/rsspeak.$label" 2>/dev/null || echo null)
 	sc=$(cpu_s "${SVC_PID[$label]}")
 	b2=$(cpu_s "$broker_pid")
 	svc_term "$label" 15
@@ -282,6 +317,7 @@ say "latency at $rate articles/s: $lat_n events; article-to-event p50 $lat_p50 m
 
 # 3. Peak RSS at BENCH_BIG articles.
 big_s=null big_rss=null big_rate=null big_alo_s=null big_alo_rate=null
+run_rss_mark=null run_rss_end=null run_rss_growth=skipped
 if [ "$big" -gt 0 ]; then
 	bash "$broker" topics --dir "$dir/broker" create articles.big 3 >/dev/null
 	bash "$broker" topics --dir "$dir/broker" create events.big 3 >/dev/null
@@ -292,10 +328,12 @@ if [ "$big" -gt 0 ]; then
 		--producer-property linger.ms=20 --producer-property batch.size=262144 <"$dir/big.jsonl"
 	rm -f "$dir/big.jsonl"
 	say "$big articles produced in $((SECONDS - t)) s; $wantbig events expected"
-	throughput big articles.big events.big "$wantbig" exactly-once
-	big_s=$TP_S big_rss=$TP_RSS
+	TP_MARK=$n TP_MARK_END=$big throughput big articles.big events.big "$wantbig" exactly-once
+	big_s=$TP_S big_rss=$TP_RSS run_rss_mark=$TP_RSS_MARK run_rss_end=$TP_RSS_END
 	big_rate=$(python3 -c "print(round($big / $big_s))")
 	say "exactly-once: $big articles in $big_s s: $big_rate articles/s; VmHWM $big_rss kB; $TP_CPU"
+	run_rss_growth=$(python3 -c "print('%+.1f %%' % (($run_rss_end - $run_rss_mark) * 100.0 / $run_rss_mark))" 2>/dev/null || echo "?")
+	say "VmRSS within that run: $run_rss_mark kB at $n articles consumed, at most $run_rss_end kB from there to $big ($run_rss_growth)"
 	bash "$broker" topics --dir "$dir/broker" create events.big.alo 3 >/dev/null
 	throughput bigalo articles.big events.big.alo "$wantbig" at-least-once
 	big_alo_s=$TP_S
@@ -313,6 +351,7 @@ printf '  %-34s %s\n' "base corpus (BENCH_CORPUS)" "$corpus, $(wc -l <"$dir/base
 	"processing histogram p50 / p99" "$proc_p50 / $proc_p99 ms" \
 	"peak RSS at $n articles" "$eo_rss kB" \
 	"peak RSS at BENCH_BIG=$big articles" "$([ "$big_rss" = null ] && echo skipped || echo "$big_rss kB")" \
+	"VmRSS in that run, $n -> $big" "$run_rss_mark -> $run_rss_end kB ($run_rss_growth)" \
 	"at BENCH_BIG: exactly-once" "$([ "$big_rss" = null ] && echo skipped || echo "$big_rate articles/s ($big_s s)")" \
 	"at BENCH_BIG: at-least-once" "$([ "$big_rss" = null ] && echo skipped || echo "$big_alo_rate articles/s ($big_alo_s s)")"
 nan2null() { case "$1" in nan|"") echo null ;; *) echo "$1" ;; esac; }
@@ -322,4 +361,4 @@ echo "BENCH_E2E {\"corpus\": \"$corpus\", \"articles\": $n, \"events\": $want, \
 	"\"proc_p50_ms\": $(nan2null "$proc_p50"), \"proc_p99_ms\": $(nan2null "$proc_p99")," \
 	"\"rss_kb_at_articles\": $eo_rss, \"big_articles\": $big, \"big_seconds\": $big_s," \
 	"\"big_articles_per_s\": $big_rate, \"big_alo_seconds\": $big_alo_s, \"big_alo_articles_per_s\": $big_alo_rate," \
-	"\"rss_kb_at_big\": $big_rss}"
+	"\"rss_kb_at_big\": $big_rss, \"run_rss_kb_at_articles\": $run_rss_mark, \"run_rss_kb_at_big\": $run_rss_end}"
