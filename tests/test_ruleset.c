@@ -8,6 +8,7 @@
  * run against one pack, and every case also checks that a rule that matches
  * a text is among the prefilter's candidates for it.
  */
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -92,6 +93,41 @@ static char *write_pack(const char *name, const char *yaml)
 	fputs(yaml, fp);
 	fclose(fp);
 	return path;
+}
+
+/* A pack built by appending (pack_add); pack_load writes it as name, loads
+ * it and frees it. A failed allocation makes the load fail. */
+struct pack_buf {
+	char *s;
+	size_t n, cap;
+};
+
+__attribute__((format(printf, 2, 3)))
+static void pack_add(struct pack_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int k;
+
+	if (!b->s && !(b->s = malloc(b->cap = 1 << 16)))
+		return;
+	va_start(ap, fmt);
+	k = vsnprintf(b->s + b->n, b->cap - b->n, fmt, ap);
+	va_end(ap);
+	if (k > 0)
+		b->n += (size_t)k < b->cap - b->n ? (size_t)k : b->cap - b->n - 1;
+}
+
+static struct ruleset *pack_load(const char *name, struct pack_buf *b,
+				 struct diag *d)
+{
+	struct ruleset *rs = NULL;
+
+	if (b->s)
+		rs = ruleset_load(write_pack(name, b->s), d);
+	free(b->s);
+	b->s = NULL;
+	unlink(write_pack(name, ""));
+	return rs;
 }
 
 static int has_diag(const struct diag *d, const struct want_diag *w)
@@ -740,33 +776,24 @@ static void run_mid_lists(void)
 		{"\xc3\xa9MILE3 said so.", 1, 1, 0, 7},
 		{"\xc3\x89mile39 said so.", 1, 1, 0, 8},
 	};
-	size_t cap = 1 << 16, n = 0;
-	char *yaml = malloc(cap);
+	struct pack_buf y = {0};
 	struct diag d = {0};
 	struct ruleset *rs;
 	struct ruleset_scratch *sc;
 
-	CHECK(yaml != NULL);
-	if (!yaml)
-		return;
-	n += (size_t)snprintf(yaml + n, cap - n, HEAD "lists:\n  mid:\n");
+	pack_add(&y, HEAD "lists:\n  mid:\n");
 	for (int i = 0; i < 100; i++)
-		n += (size_t)snprintf(yaml + n, cap - n,
-				      "    - {name: Bloc%d, code: B%d, forms: [Bloc %d, Bloc %d Union]}\n",
-				      i, i, i, i);
-	n += (size_t)snprintf(yaml + n, cap - n, "  accents:\n    case: insensitive\n"
-			      "    entries:\n");
+		pack_add(&y, "    - {name: Bloc%d, code: B%d, forms: [Bloc %d, Bloc %d Union]}\n",
+			 i, i, i, i);
+	pack_add(&y, "  accents:\n    case: insensitive\n    entries:\n");
 	for (int i = 0; i < 40; i++)
-		n += (size_t)snprintf(yaml + n, cap - n,
-				      "      - {name: \"\\u00c9mile%d\", code: E%d}\n", i, i);
-	n += (size_t)snprintf(yaml + n, cap - n, "rules:\n"
-			      "  - id: mid\n    revision: 1\n    type: T\n"
-			      "    pattern: '(?<a>{mid}) said'\n"
-			      "  - id: acc\n    revision: 1\n    type: T\n"
-			      "    pattern: '(?<a>{accents}) said'\n");
-	rs = ruleset_load(write_pack("mid.yaml", yaml), &d);
-	free(yaml);
-	unlink(write_pack("mid.yaml", ""));
+		pack_add(&y, "      - {name: \"\\u00c9mile%d\", code: E%d}\n", i, i);
+	pack_add(&y, "rules:\n"
+		 "  - id: mid\n    revision: 1\n    type: T\n"
+		 "    pattern: '(?<a>{mid}) said'\n"
+		 "  - id: acc\n    revision: 1\n    type: T\n"
+		 "    pattern: '(?<a>{accents}) said'\n");
+	rs = pack_load("mid.yaml", &y, &d);
 	CHECK(rs != NULL);
 	if (!rs) {
 		diag_print(&d, stderr);
@@ -806,27 +833,19 @@ static void run_anchor_guards(void)
 		"(?:{place}(?#()|verbz)",
 		"{place}\\c(|verbz",
 	};
-	size_t cap = 1 << 16, n = 0;
-	char *yaml = malloc(cap);
+	struct pack_buf y = {0};
 	struct diag d = {0};
 	struct ruleset *rs;
 	struct ruleset_scratch *sc;
 
-	CHECK(yaml != NULL);
-	if (!yaml)
-		return;
-	n += (size_t)snprintf(yaml + n, cap - n, HEAD "lists:\n  place:\n");
+	pack_add(&y, HEAD "lists:\n  place:\n");
 	for (int i = 0; i < 300; i++)
-		n += (size_t)snprintf(yaml + n, cap - n,
-				      "    - {name: Place%d, code: P%d}\n", i, i);
-	n += (size_t)snprintf(yaml + n, cap - n, "rules:\n");
+		pack_add(&y, "    - {name: Place%d, code: P%d}\n", i, i);
+	pack_add(&y, "rules:\n");
 	for (size_t i = 0; i < sizeof(pats) / sizeof(pats[0]); i++)
-		n += (size_t)snprintf(yaml + n, cap - n,
-				      "  - id: g%zu\n    revision: 1\n    type: T\n"
-				      "    pattern: '%s'\n", i, pats[i]);
-	rs = ruleset_load(write_pack("guards.yaml", yaml), &d);
-	free(yaml);
-	unlink(write_pack("guards.yaml", ""));
+		pack_add(&y, "  - id: g%zu\n    revision: 1\n    type: T\n"
+			 "    pattern: '%s'\n", i, pats[i]);
+	rs = pack_load("guards.yaml", &y, &d);
 	CHECK(rs != NULL);
 	sc = rs ? ruleset_scratch_new(rs, NULL, 0) : NULL;
 	CHECK(sc != NULL);
