@@ -13,7 +13,9 @@
  *      prefilter expansion is the same except that a big list becomes the
  *      token (*EVXLIST:<i>) and a small one a plain (?:forms) alternation.
  *   2. PCRE2 compiles each pattern and exclusion (caseless, UTF, dupnames,
- *      invalid UTF tolerated so a bad article cannot crash JIT code), then JIT.
+ *      invalid UTF tolerated so a bad article cannot crash JIT code), then JIT,
+ *      its runs of plain-word branches first rewritten as tries where that
+ *      keeps the same matches in the same order (alttrie.h).
  *   3. rs_hs_convert() rewrites the prefilter expansion into a pattern that
  *      matches at least wherever the PCRE2 pattern does: anchors, \b,
  *      lookarounds and verbs are dropped, named groups become plain groups,
@@ -69,6 +71,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "alttrie.h"
 #include "limits.h"
 #include "listindex.h"
 #include "regtrie.h"
@@ -930,25 +933,6 @@ static int rs_hs_open(struct rs_buf *out, const char *s, size_t *gstack,
 	return 0;
 }
 
-/* Index past the class opening at p[i] == '['. */
-static size_t rs_class_end(const char *p, size_t i)
-{
-	size_t j = i + 1;
-
-	if (p[j] == '^')
-		j++;
-	if (p[j] == ']')
-		j++;
-	while (p[j] && p[j] != ']') {
-		if (p[j] == '\\' && p[j + 1])
-			j++;
-		else if (p[j] == '[' && p[j + 1] == ':' && strstr(p + j + 2, ":]"))
-			j = (size_t)(strstr(p + j + 2, ":]") - p) + 1;
-		j++;
-	}
-	return p[j] == ']' ? j + 1 : j;
-}
-
 /* Rewrites PCRE2 pattern p into out for Vectorscan's prefilter mode so that
  * it matches at least wherever p does (see the top of the file). Returns 0,
  * or -1 with *why set for a construct it cannot widen safely. */
@@ -1041,7 +1025,7 @@ static int rs_hs_convert(const char *p, struct rs_buf *out, const char **why)
 				i += e ? 2 : 1;
 			}
 		} else if (c == '[') {
-			size_t j = rs_class_end(p, i);
+			size_t j = alttrie_class_end(p, i);
 
 			rs_buf_add(out, p + i, j - i);
 			i = j;
@@ -1198,7 +1182,7 @@ static size_t rs_branch_end(const char *p, size_t i, size_t end)
 		} else if (p[i] == '\\') {
 			i += p[i + 1] ? 2 : 1;
 		} else if (p[i] == '[') {
-			i = rs_class_end(p, i);
+			i = alttrie_class_end(p, i);
 		} else if (p[i] == '(') {
 			i = rs_group_end(p, i);
 		} else {
@@ -1609,7 +1593,7 @@ static void rs_fseq(struct rs_fparse *fp, struct rs_fconj *out)
 			continue;
 		}
 		if (c == '[') {
-			fp->i = rs_class_end(p, fp->i);
+			fp->i = alttrie_class_end(p, fp->i);
 		} else if (c == '\\') {
 			lit = rs_fescape(fp);
 		} else if (c == '*' || c == '+' || c == '?' ||
@@ -1799,16 +1783,31 @@ static size_t rs_fset_regex(const struct rs_fset *set, struct rs_buf *b)
 
 /* Compiles expanded pattern re; on error reports PCRE2's message with the
  * offset into the expanded pattern and the text around it. */
+/* Compiles *rep, its word alternations as tries (alttrie.h): on success
+ * *rep becomes that text, which is what the anchored compile reads too.
+ * Errors name the pattern as expanded, before the rewrite. */
 static pcre2_code *rs_compile(struct diag *d, const struct rs_site *site,
-			      const char *re)
+			      char **rep)
 {
 	PCRE2_SIZE off = 0;
 	int err = 0;
-	pcre2_code *code = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED,
-					 RS_COMPILE_FLAGS, &err, &off, NULL);
+	char *re = *rep, *tries = alttrie_rewrite(re);
+	pcre2_code *code = NULL;
 	PCRE2_UCHAR msg[256];
 	size_t len = strlen(re), from, to;
 
+	if (tries) {
+		code = pcre2_compile((PCRE2_SPTR)tries, PCRE2_ZERO_TERMINATED,
+				     RS_COMPILE_FLAGS, &err, &off, NULL);
+		if (code) {
+			free(re);
+			*rep = tries;
+			return code;
+		}
+		free(tries);
+	}
+	code = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED,
+			     RS_COMPILE_FLAGS, &err, &off, NULL);
 	if (code)
 		return code;
 	pcre2_get_error_message(err, msg, sizeof(msg));
@@ -2282,7 +2281,7 @@ struct ruleset *ruleset_build(const struct rulepack *rp, struct diag *d)
 		h = rs_fnv(h, num, strlen(num) + 1);
 		if (rs_expand(&ex, &site, sr->pattern, &re, &hsre) == 0) {
 			h = rs_fnv(h, re, strlen(re) + 1);
-			r->re = rs_compile(d, &site, re);
+			r->re = rs_compile(d, &site, &re);
 		}
 		if (r->re) {
 			pv->jit[i] = pcre2_jit_compile(r->re, PCRE2_JIT_COMPLETE) == 0;
@@ -2312,7 +2311,7 @@ struct ruleset *ruleset_build(const struct rulepack *rp, struct diag *d)
 			re = NULL;
 			if (rs_expand(&ex, &xs, sr->exclude[k], &re, NULL) == 0) {
 				h = rs_fnv(h, re, strlen(re) + 1);
-				r->excl[r->nexcl] = rs_compile(d, &xs, re);
+				r->excl[r->nexcl] = rs_compile(d, &xs, &re);
 				if (r->excl[r->nexcl]) {
 					pcre2_jit_compile(r->excl[r->nexcl], PCRE2_JIT_COMPLETE);
 					rs_note_captures(pv, r->excl[r->nexcl]);
