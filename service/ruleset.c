@@ -58,8 +58,15 @@
  * rule is a candidate is each segment (sentence) evaluated too, from the
  * same matches, for the candidates of each segment (a list occurrence
  * counts in the segment where it starts). Candidates are read off bitmaps
- * in rule order. PCRE2 then runs only those, with the match and depth
- * limits of limits.h and a per-scratch JIT stack. Nothing in struct ruleset changes after the build; all owned
+ * in rule order. The same matches also give, per set, where it occurs;
+ * a match holds an occurrence of each of its rule's sets, so it starts at
+ * or before the last one of each in its subject: ruleset_match() passes
+ * that as PCRE2's offset limit (patterns compile with
+ * PCRE2_USE_OFFSET_LIMIT), and skips PCRE2 altogether when some set has
+ * no occurrence left after the start offset (the search after the last
+ * match of a sentence, mostly). PCRE2 then runs only those, with the
+ * match and depth limits of limits.h and a per-scratch JIT stack.
+ * Nothing in struct ruleset changes after the build; all owned
  * memory hangs off rs->priv and is freed by ruleset_destroy().
  */
 #include "ruleset.h"
@@ -118,7 +125,7 @@
 #define RS_HS_FLAGS (HS_FLAG_CASELESS)
 
 #define RS_COMPILE_FLAGS (PCRE2_CASELESS | PCRE2_UTF | PCRE2_DUPNAMES | \
-			  PCRE2_MATCH_INVALID_UTF)
+			  PCRE2_MATCH_INVALID_UTF | PCRE2_USE_OFFSET_LIMIT)
 
 struct rs_priv {
 	void **blocks;         /* every malloc'd string and array of the ruleset */
@@ -150,6 +157,10 @@ struct rs_priv {
 	 * them; 0 and NULL for the other rules. */
 	uint64_t *start_lists;
 	pcre2_code **anchored;
+	/* Per factor set: the length of its shortest literal (list items
+	 * aside), so that a literal match ending at e starts at or before
+	 * e - fs_minlit. */
+	uint32_t *fs_minlit;
 };
 
 /* The forms of a big list, for the callout that checks a candidate span.
@@ -192,6 +203,15 @@ struct ruleset_scratch {
 	uint32_t *head;
 	size_t cap_head;
 	int occ_oom;
+	/* Where each factor set can occur in the last scanned text (pbase,
+	 * valid when pos_ok): per set, ascending, positions at or after the
+	 * start of each of its matches (pos[pos_start[k] .. pos_start[k+1])),
+	 * from which ruleset_match() bounds where a rule's match can start. */
+	const char *pbase;
+	size_t plen;
+	uint32_t *pos, *pos_start, *pos_fill;
+	size_t cap_pos;
+	int pos_ok;
 };
 
 struct rs_occ {
@@ -2132,6 +2152,17 @@ static int rs_prefilter(struct ruleset *rs, struct diag *d, char **hs)
 	}
 	if (rs_list_items(pv, &uniq) < 0)
 		goto out;
+	pv->fs_minlit = rs_own(pv, calloc(uniq.n + 1, sizeof(*pv->fs_minlit)));
+	if (!pv->fs_minlit)
+		goto out;
+	for (size_t u = 0; u < uniq.n; u++)
+		for (size_t i = 0; i < uniq.sets[u].n; i++) {
+			size_t len = strlen(uniq.sets[u].lits[i]);
+
+			if (!rs_fis_list(uniq.sets[u].lits[i]) &&
+			    (pv->fs_minlit[u] == 0 || len < pv->fs_minlit[u]))
+				pv->fs_minlit[u] = (uint32_t)len;
+		}
 	exprs = calloc(uniq.n, sizeof(*exprs));
 	flags = calloc(uniq.n, sizeof(*flags));
 	ids = calloc(uniq.n, sizeof(*ids));
@@ -2508,11 +2539,13 @@ struct ruleset_scratch *ruleset_scratch_new(const struct ruleset *rs,
 	sc->fbits = calloc(pv->nfwords + 1, sizeof(*sc->fbits));
 	sc->cand = calloc(rs->nrules + 1, sizeof(*sc->cand));
 	sc->segcand = calloc(rs->nrules + 1, sizeof(*sc->segcand));
+	sc->pos_start = calloc(pv->nfsets + 2, sizeof(*sc->pos_start));
+	sc->pos_fill = calloc(pv->nfsets + 2, sizeof(*sc->pos_fill));
 	sc->md = pcre2_match_data_create(pv->ovec_pairs, NULL);
 	sc->mctx = pcre2_match_context_create(NULL);
 	sc->js = pcre2_jit_stack_create(EVX_JIT_STACK_START, EVX_JIT_STACK_MAX, NULL);
 	if (!sc->bits || !sc->fbits || !sc->cand || !sc->segcand || !sc->md || !sc->mctx ||
-	    !sc->js)
+	    !sc->js || !sc->pos_start || !sc->pos_fill)
 		goto fail;
 	pcre2_set_match_limit(sc->mctx, EVX_PCRE2_MATCH_LIMIT);
 	pcre2_set_depth_limit(sc->mctx, EVX_PCRE2_DEPTH_LIMIT);
@@ -2547,6 +2580,9 @@ void ruleset_scratch_destroy(struct ruleset_scratch *sc)
 	free(sc->segcand);
 	free(sc->occ);
 	free(sc->head);
+	free(sc->pos);
+	free(sc->pos_start);
+	free(sc->pos_fill);
 	free(sc);
 }
 
@@ -2702,6 +2738,62 @@ static int rs_scan_lists(const struct rs_priv *pv, struct ruleset_scratch *sc,
 	return 0;
 }
 
+/* Indexes where each factor set can occur in s[0, len), just scanned: a
+ * literal match ending at e starts at or before e - fs_minlit, a list
+ * occurrence where it starts. Leaves pos_ok 0 when a match list is
+ * incomplete (then ruleset_match() bounds nothing). */
+static void rs_pos_build(const struct rs_priv *pv, struct ruleset_scratch *sc,
+			 const char *s, size_t len)
+{
+	size_t total;
+
+	sc->pos_ok = 0;
+	if (sc->fm_oom || (pv->ls_start && !sc->base))
+		return;
+	memset(sc->pos_start, 0, (pv->nfsets + 2) * sizeof(*sc->pos_start));
+	for (size_t m = 0; m < sc->nfm; m++)
+		sc->pos_start[sc->fm[m].set + 1]++;
+	for (size_t o = 0; pv->ls_start && o < sc->nocc; o++)
+		for (uint32_t k = pv->ls_start[sc->occ[o].list];
+		     sc->occ[o].list < pv->nsets &&
+		     k < pv->ls_start[sc->occ[o].list + 1]; k++)
+			sc->pos_start[pv->ls_ids[k] + 1]++;
+	for (size_t k = 0; k < pv->nfsets; k++)
+		sc->pos_start[k + 1] += sc->pos_start[k];
+	total = sc->pos_start[pv->nfsets];
+	if (total > sc->cap_pos) {
+		uint32_t *grown = realloc(sc->pos, total * sizeof(*grown));
+
+		if (!grown)
+			return;
+		sc->pos = grown;
+		sc->cap_pos = total;
+	}
+	memcpy(sc->pos_fill, sc->pos_start, pv->nfsets * sizeof(*sc->pos_fill));
+	/* Matches come by end, so each set's literal positions ascend, and
+	 * so do the list occurrences (by start). */
+	for (size_t m = 0; m < sc->nfm; m++) {
+		uint32_t e = sc->fm[m].end, ml = pv->fs_minlit[sc->fm[m].set];
+
+		sc->pos[sc->pos_fill[sc->fm[m].set]++] = e >= ml ? e - ml : 0;
+	}
+	for (size_t o = 0; pv->ls_start && o < sc->nocc; o++)
+		for (uint32_t k = pv->ls_start[sc->occ[o].list];
+		     sc->occ[o].list < pv->nsets &&
+		     k < pv->ls_start[sc->occ[o].list + 1]; k++)
+			sc->pos[sc->pos_fill[pv->ls_ids[k]]++] = sc->occ[o].start;
+	/* A set with literals and list items holds two ascending runs. */
+	for (size_t k = 0; pv->ls_start && k < pv->nfsets; k++)
+		if (((pv->lsets[k / 64] >> (k % 64)) & 1) && pv->fs_minlit[k] &&
+		    sc->pos_start[k + 1] - sc->pos_start[k] > 1)
+			qsort(sc->pos + sc->pos_start[k],
+			      sc->pos_start[k + 1] - sc->pos_start[k],
+			      sizeof(*sc->pos), rs_u32_cmp);
+	sc->pbase = s;
+	sc->plen = len;
+	sc->pos_ok = 1;
+}
+
 /* Lists the set bits of words[0, nwords) as rule indexes into out. */
 static int rs_bits_to_list(const uint64_t *words, size_t nwords, uint32_t *out)
 {
@@ -2736,6 +2828,7 @@ int ruleset_scan(const struct ruleset *rs, struct ruleset_scratch *sc,
 	}
 	sc->nseg = nseg;
 	sc->seg_end = seg_end;
+	sc->pos_ok = 0;
 	memcpy(sc->bits, pv->always, pv->nwords * sizeof(*sc->bits));
 	for (size_t i = 0; i < nseg; i++)
 		memcpy(sc->segbits + i * pv->nwords, pv->always,
@@ -2751,6 +2844,7 @@ int ruleset_scan(const struct ruleset *rs, struct ruleset_scratch *sc,
 		/* One pass over the whole text finds every factor match. */
 		if (rs_pf_scan(pv, sc, s ? s : "", len, sc->bits) < 0)
 			return -1;
+		rs_pos_build(pv, sc, s, len);
 		for (size_t w = 0; w < pv->nwords && !any; w++)
 			any = (sc->bits[w] & ~pv->always[w]) != 0;
 		/* Each segment's candidates: the article's candidates whose
@@ -2842,7 +2936,8 @@ static int rs_result(int rc)
  * list's start callout let a match begin). A PCRE2 result code. */
 static int rs_match_at_lists(const struct rs_priv *pv,
 			     struct ruleset_scratch *sc, uint32_t r,
-			     PCRE2_SPTR s, size_t len, size_t start)
+			     PCRE2_SPTR s, size_t len, size_t start,
+			     size_t limit)
 {
 	size_t off = (size_t)((const char *)s - sc->base), lo = 0, hi = sc->nocc;
 	uint64_t lists = pv->start_lists[r];
@@ -2861,6 +2956,8 @@ static int rs_match_at_lists(const struct rs_priv *pv,
 		size_t at = sc->occ[k].start - off;
 		int rc;
 
+		if (limit != PCRE2_UNSET && at > limit)
+			break;
 		if (at == last || sc->occ[k].list >= 64 ||
 		    !((lists >> sc->occ[k].list) & 1))
 			continue;
@@ -2873,19 +2970,74 @@ static int rs_match_at_lists(const struct rs_priv *pv,
 	return PCRE2_ERROR_NOMATCH;
 }
 
+/* The greatest position of factor set k (rs_pos_build) at or before end;
+ * 0 when it has none, else 1 with *at set. */
+static int rs_pos_last(const struct ruleset_scratch *sc, uint32_t k,
+		       size_t end, size_t *at)
+{
+	size_t lo = sc->pos_start[k], hi = sc->pos_start[k + 1];
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (sc->pos[mid] <= end)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == sc->pos_start[k])
+		return 0;
+	*at = sc->pos[lo - 1];
+	return 1;
+}
+
+/* Where a match of rule r in s[start, len) can start at the latest: every
+ * match holds an occurrence of each of its factor sets, so it starts at or
+ * before the last one of each. Returns 0 when some set has none at or
+ * after start (no match is possible), else 1 with *limit set to that
+ * offset of s, or PCRE2_UNSET when s is not the scanned text. */
+static int rs_start_limit(const struct ruleset *rs,
+			  const struct ruleset_scratch *sc, uint32_t r,
+			  const char *s, size_t len, size_t start,
+			  size_t *limit)
+{
+	const struct rs_priv *pv = rs->priv;
+	size_t off;
+
+	*limit = PCRE2_UNSET;
+	if (!sc->pos_ok || !rs->rules[r].prefiltered || !s || s < sc->pbase ||
+	    s + len > sc->pbase + sc->plen)
+		return 1;
+	off = (size_t)(s - sc->pbase);
+	for (uint32_t k = pv->rf_start[r]; k < pv->rf_start[r + 1]; k++) {
+		size_t at;
+
+		if (!rs_pos_last(sc, pv->rf_ids[k], off + len, &at) ||
+		    at < off + start)
+			return 0;
+		if (*limit == PCRE2_UNSET || at - off < *limit)
+			*limit = at - off;
+	}
+	return 1;
+}
+
 int ruleset_match(const struct ruleset *rs, struct ruleset_scratch *sc,
 		  uint32_t r, const char *subject, size_t len, size_t start,
 		  const size_t **ov)
 {
 	const struct rs_priv *pv = rs->priv;
 	PCRE2_SPTR s = (PCRE2_SPTR)(subject ? subject : "");
+	size_t limit;
 	int rc;
 
 	if (r >= rs->nrules || start > len)
 		return -1;
+	if (!rs_start_limit(rs, sc, r, subject, len, start, &limit))
+		return 0;
+	pcre2_set_offset_limit(sc->mctx, limit);
 	if (pv->anchored[r] && sc->base && subject && subject >= sc->base &&
 	    subject + len <= sc->base + sc->base_len)
-		rc = rs_match_at_lists(pv, sc, r, s, len, start);
+		rc = rs_match_at_lists(pv, sc, r, s, len, start, limit);
 	else if (pv->jit[r])
 		rc = pcre2_jit_match(rs->rules[r].re, s, len, start, 0, sc->md,
 				     sc->mctx);
@@ -2905,6 +3057,7 @@ int ruleset_excluded(const struct ruleset *rs, struct ruleset_scratch *sc,
 
 	if (r >= rs->nrules)
 		return 0;
+	pcre2_set_offset_limit(sc->mctx, PCRE2_UNSET);
 	for (size_t k = 0; k < rs->rules[r].nexcl; k++)
 		if (pcre2_match(rs->rules[r].excl[k], s, len, 0, 0, sc->md,
 				sc->mctx) >= 0)

@@ -865,6 +865,109 @@ static void run_anchor_guards(void)
 	diag_clear(&d);
 }
 
+/* Inside the scanned text, ruleset_match() stops PCRE2 from starting a
+ * match beyond the last occurrence of each factor set, and skips a call
+ * when a set has none left: it must find exactly what an unbounded search
+ * finds (the same text outside the scan), match after match, for rules
+ * with one set, several, a big list, a set mixing a list and a literal,
+ * and a list-led (anchored) rule, in sentences of random words. */
+static void run_start_limits(void)
+{
+	static const char *const words[] = {
+		"attack", "on", "met", "with", "capital", "was", "were", "hit",
+		"talks", "ended", "killed", "kills", "said", "12", "the", "x",
+		"Place1", "Place2", "Place3", "Place4", "Place5", "Place2 was",
+	};
+	static const char *const pats[] = {
+		"attack\\s+on\\s+(\\w+)",
+		"(\\w+)\\s+met\\s+(?:with\\s+)?({place})",
+		"(?:{place}|capital)\\s+(?:was|were)\\s+hit",
+		"talks\\b.*?\\bended",
+		"(?:killed|kills)\\s+(\\d+)",
+		"({place})\\s+said",
+	};
+	struct pack_buf y = {0};
+	struct diag d = {0};
+	struct ruleset *rs;
+	struct ruleset_scratch *sc;
+	unsigned seed = 99;
+	int diffs = 0, matches = 0;
+
+	pack_add(&y, HEAD "lists:\n  place:\n");
+	for (int i = 0; i < 300; i++)
+		pack_add(&y, "    - {name: Place%d, code: P%d}\n", i, i);
+	pack_add(&y, "rules:\n");
+	for (size_t i = 0; i < sizeof(pats) / sizeof(pats[0]); i++)
+		pack_add(&y, "  - id: l%zu\n    revision: 1\n    type: T\n"
+			 "    pattern: '%s'\n", i, pats[i]);
+	rs = pack_load("limits.yaml", &y, &d);
+	CHECK(rs != NULL);
+	sc = rs ? ruleset_scratch_new(rs, NULL, 0) : NULL;
+	CHECK(sc != NULL);
+	for (int round = 0; sc && round < 400; round++) {
+		char text[1024];
+		uint32_t seg_end[64];
+		size_t len = 0, nseg = 0;
+
+		for (int w = 0; w < 48; w++) {
+			seed = seed * 1103515245u + 12345u;
+			len += (size_t)snprintf(text + len, sizeof(text) - len, "%s%s",
+						w ? " " : "",
+						words[(seed >> 16) % (sizeof(words) / sizeof(words[0]))]);
+			seed = seed * 1103515245u + 12345u;
+			if ((seed >> 16) % 9 == 0 || w == 47) {
+				len += (size_t)snprintf(text + len, sizeof(text) - len, ".");
+				seg_end[nseg++] = (uint32_t)len;
+			}
+		}
+		CHECK_INT(ruleset_scan(rs, sc, text, len, seg_end, nseg), 0);
+		/* Each sentence, and the whole text as one subject. */
+		for (size_t k = 0; k <= nseg; k++) {
+			size_t s0 = k == nseg ? 0 : k ? seg_end[k - 1] : 0;
+			size_t s1 = k == nseg ? len : seg_end[k];
+			char *copy = strndup(text + s0, s1 - s0);
+
+			for (uint32_t r = 0; copy && r < rs->nrules; r++) {
+				size_t start = 0;
+
+				while (start <= s1 - s0) {
+					const size_t *ov = NULL;
+					size_t a[6] = {0}, b[6] = {0};
+					int ga = ruleset_match(rs, sc, r, text + s0,
+							       s1 - s0, start, &ov);
+
+					if (ga == 1)
+						memcpy(a, ov, sizeof(a));
+					int gb = ruleset_match(rs, sc, r, copy, s1 - s0,
+							       start, &ov);
+
+					if (gb == 1)
+						memcpy(b, ov, sizeof(b));
+					if (ga != gb || memcmp(a, b, sizeof(a)) != 0) {
+						fprintf(stderr, "rule %s from %zu: %d [%zu,%zu) "
+							"against %d [%zu,%zu) in \"%.*s\"\n",
+							rs->rules[r].id, start, ga, a[0], a[1], gb,
+							b[0], b[1], (int)(s1 - s0), copy);
+						diffs++;
+					}
+					if (gb != 1)
+						break;
+					matches++;
+					start = b[1] > b[0] ? b[1] : b[0] + 1;
+				}
+			}
+			free(copy);
+		}
+	}
+	CHECK_INT(diffs, 0);
+	CHECK(matches > 1000);
+	if (!rs)
+		diag_print(&d, stderr);
+	ruleset_scratch_destroy(sc);
+	ruleset_destroy(rs);
+	diag_clear(&d);
+}
+
 /* The committed pack with three deliberate errors: exactly three, each with
  * its file:line, and no ruleset. */
 static void run_three_errors(void)
@@ -901,6 +1004,7 @@ int main(void)
 	run_big_lists();
 	run_anchor_guards();
 	run_mid_lists();
+	run_start_limits();
 	run_three_errors();
 	CHECK(rmdir(tmpdir) == 0);
 	return CHECK_DONE();
