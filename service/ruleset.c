@@ -1314,6 +1314,7 @@ struct rs_fset {
 	size_t n, cap;
 	size_t minlen;         /* length of the shortest literal */
 	size_t nlist;          /* how many are list items */
+	size_t seq;            /* place among the pattern's sets (rs_factors) */
 };
 
 /* A conjunction of factor sets: every match contains a literal of each. */
@@ -1683,6 +1684,13 @@ static void rs_falt(struct rs_fparse *fp, struct rs_fconj *out)
 	rs_fset_free(&u);
 }
 
+static int rs_fset_cmp_seq(const void *a, const void *b)
+{
+	const struct rs_fset *x = a, *y = b;
+
+	return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
 static int rs_fset_cmp_better(const void *a, const void *b)
 {
 	const struct rs_fset *x = a, *y = b;
@@ -1736,7 +1744,12 @@ static int rs_fset_same(const struct rs_fset *a, const struct rs_fset *b)
 
 /* The factor sets kept for prefilter pattern p (the output of
  * rs_hs_convert): the best few, or none when p has no required literal or
- * cannot be read. Returns -1 only when out of memory. */
+ * cannot be read. They come in the order their parts have in the pattern,
+ * which is the order of their occurrences in every match: rs_fseq lists a
+ * branch's runs and required groups in turn, an alternation gives one set,
+ * lookarounds are gone from p. (A run cut at a repeated character gives
+ * two literals that may share that character: ordered by start, not
+ * disjoint.) Returns -1 only when out of memory. */
 static int rs_factors(const char *p, struct rs_fconj *out)
 {
 	struct rs_fparse fp = {p, 0, 0, 0};
@@ -1747,6 +1760,8 @@ static int rs_factors(const char *p, struct rs_fconj *out)
 		rs_fconj_free(&all);
 		return 0;
 	}
+	for (size_t i = 0; i < all.n; i++)
+		all.sets[i].seq = i;
 	if (all.n > 1)
 		qsort(all.sets, all.n, sizeof(*all.sets), rs_fset_cmp_better);
 	for (size_t i = 0; i < all.n && out->n < RS_PF_MAX_SETS; i++) {
@@ -1764,6 +1779,8 @@ static int rs_factors(const char *p, struct rs_fconj *out)
 		}
 	}
 	rs_fconj_free(&all);
+	if (out->n > 1)
+		qsort(out->sets, out->n, sizeof(*out->sets), rs_fset_cmp_seq);
 	return 0;
 }
 
@@ -2991,33 +3008,40 @@ static int rs_pos_last(const struct ruleset_scratch *sc, uint32_t k,
 	return 1;
 }
 
-/* Where a match of rule r in s[start, len) can start at the latest: every
- * match holds an occurrence of each of its factor sets, so it starts at or
- * before the last one of each. Returns 0 when some set has none at or
- * after start (no match is possible), else 1 with *limit set to that
- * offset of s, or PCRE2_UNSET when s is not the scanned text. */
+/* Where a match of rule r in s[start, len) can start at the latest. Every
+ * match holds an occurrence of each of its factor sets inside the subject,
+ * in the order of the sets (rs_factors), each ending before the next one
+ * starts or sharing one character with it. A position (rs_pos_build) is
+ * at most its occurrence's end minus one, so the occurrence a match uses
+ * of a set has a position no later than where the next set's starts. From
+ * the last set back: x, the latest start of the next set's occurrence;
+ * this set's occurrence has a position at most x, so it starts at or
+ * before the greatest such position, and so does the match. Returns 0
+ * when some set has no such occurrence at or after start (no match is
+ * possible), else 1 with *limit set to that offset of s, or PCRE2_UNSET
+ * when s is not the scanned text. */
 static int rs_start_limit(const struct ruleset *rs,
 			  const struct ruleset_scratch *sc, uint32_t r,
 			  const char *s, size_t len, size_t start,
 			  size_t *limit)
 {
 	const struct rs_priv *pv = rs->priv;
-	size_t off;
+	size_t off, x;
 
 	*limit = PCRE2_UNSET;
 	if (!sc->pos_ok || !rs->rules[r].prefiltered || !s || s < sc->pbase ||
 	    s + len > sc->pbase + sc->plen)
 		return 1;
 	off = (size_t)(s - sc->pbase);
-	for (uint32_t k = pv->rf_start[r]; k < pv->rf_start[r + 1]; k++) {
+	x = off + len;
+	for (uint32_t k = pv->rf_start[r + 1]; k-- > pv->rf_start[r];) {
 		size_t at;
 
-		if (!rs_pos_last(sc, pv->rf_ids[k], off + len, &at) ||
-		    at < off + start)
+		if (!rs_pos_last(sc, pv->rf_ids[k], x, &at) || at < off + start)
 			return 0;
-		if (*limit == PCRE2_UNSET || at - off < *limit)
-			*limit = at - off;
+		x = at;
 	}
+	*limit = x - off;
 	return 1;
 }
 
