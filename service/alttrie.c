@@ -36,17 +36,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "strbuf.h"
+
 /* Token of "\s+" in a word branch; characters are their byte values. */
 #define AT_SPACE 256
 
 /* Deepest group nesting followed; deeper patterns are left as written. */
 #define AT_MAX_DEPTH 128
-
-struct at_buf {
-	char *p;
-	size_t n, cap;
-	int oom;
-};
 
 struct at_ctx {
 	const char *p;
@@ -58,7 +54,7 @@ struct at_ctx {
 
 /* One branch of a group, as rewritten; word: a run may take it. */
 struct at_branch {
-	struct at_buf text;
+	struct strbuf text;
 	int word;
 };
 
@@ -76,34 +72,6 @@ struct at_trie {
 	size_t n, cap;
 	int oom;
 };
-
-static void at_add(struct at_buf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->n + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 64;
-		char *grown;
-
-		while (cap < b->n + n + 1)
-			cap *= 2;
-		grown = realloc(b->p, cap);
-		if (!grown) {
-			b->oom = 1;
-			return;
-		}
-		b->p = grown;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->n, s, n);
-	b->n += n;
-	b->p[b->n] = '\0';
-}
-
-static void at_str(struct at_buf *b, const char *s)
-{
-	at_add(b, s, strlen(s));
-}
 
 static int at_wordchar(unsigned char c)
 {
@@ -235,19 +203,19 @@ static int at_orderly(const struct at_trie *t)
 	return 1;
 }
 
-static void at_tok(struct at_buf *out, int tok)
+static void at_tok(struct strbuf *out, int tok)
 {
 	char c = (char)tok;
 
 	if (tok == AT_SPACE)
-		at_str(out, "\\s+");
+		strbuf_str(out, "\\s+");
 	else
-		at_add(out, &c, 1);
+		strbuf_add(out, &c, 1);
 }
 
 /* Writes what follows node i: its children, as a group unless there is
  * one and no word ends at i. */
-static void at_emit(const struct at_trie *t, int i, struct at_buf *out)
+static void at_emit(const struct at_trie *t, int i, struct strbuf *out)
 {
 	int c = t->nodes[i].child, group;
 
@@ -255,22 +223,22 @@ static void at_emit(const struct at_trie *t, int i, struct at_buf *out)
 		return;
 	group = i > 0 && (t->nodes[c].next >= 0 || t->nodes[i].end >= 0);
 	if (group)
-		at_str(out, "(?:");
+		strbuf_str(out, "(?:");
 	for (; c >= 0; c = t->nodes[c].next) {
 		at_tok(out, t->nodes[c].tok);
 		at_emit(t, c, out);
 		if (t->nodes[c].next >= 0)
-			at_str(out, "|");
+			strbuf_str(out, "|");
 	}
 	if (group)
-		at_str(out, t->nodes[i].end < 0 ? ")" :
+		strbuf_str(out, t->nodes[i].end < 0 ? ")" :
 		       at_order(t, i) < 0 ? ")?" : ")??");
 }
 
 /* Writes branches [a, b), all word branches, as one trie into out; -1 (out
  * untouched) when the run does not meet the conditions. */
 static int at_trie(const struct at_branch *br, size_t a, size_t b,
-		   struct at_buf *out)
+		   struct strbuf *out)
 {
 	struct at_trie t = {0};
 	int *tok = NULL;
@@ -299,11 +267,11 @@ out:
 	return rc;
 }
 
-static void at_alt(struct at_ctx *c, struct at_buf *out, int rewrite);
+static void at_alt(struct at_ctx *c, struct strbuf *out, int rewrite);
 
 /* Copies the callout at c->p[c->i] ("(?C"): a number or a delimited
  * string, then ")". */
-static void at_callout(struct at_ctx *c, struct at_buf *out)
+static void at_callout(struct at_ctx *c, struct strbuf *out)
 {
 	const char *p = c->p;
 	size_t j = c->i + 3;
@@ -327,13 +295,13 @@ static void at_callout(struct at_ctx *c, struct at_buf *out)
 		c->bail = 1;
 		return;
 	}
-	at_add(out, p + c->i, j + 1 - c->i);
+	strbuf_add(out, p + c->i, j + 1 - c->i);
 	c->i = j + 1;
 }
 
 /* Copies the group opening at c->p[c->i], rewriting inside when it is a
  * plain, named, atomic, option-setting or lookahead group. */
-static void at_group(struct at_ctx *c, struct at_buf *out, int rewrite)
+static void at_group(struct at_ctx *c, struct strbuf *out, int rewrite)
 {
 	const char *p = c->p + c->i;
 	size_t open = 1, j;
@@ -359,7 +327,7 @@ static void at_group(struct at_ctx *c, struct at_buf *out, int rewrite)
 				c->bail = 1;
 				return;
 			}
-			at_add(out, p, (size_t)(e - p) + 1);
+			strbuf_add(out, p, (size_t)(e - p) + 1);
 			c->i += (size_t)(e - p) + 1;
 			return;
 		}
@@ -390,7 +358,7 @@ static void at_group(struct at_ctx *c, struct at_buf *out, int rewrite)
 					return;
 				}
 			if (p[j] == ')') {
-				at_add(out, p, j + 1);
+				strbuf_add(out, p, j + 1);
 				c->i += j + 1;
 				return;
 			}
@@ -405,7 +373,7 @@ static void at_group(struct at_ctx *c, struct at_buf *out, int rewrite)
 		c->bail = 1;
 		return;
 	}
-	at_add(out, p, open);
+	strbuf_add(out, p, open);
 	c->i += open;
 	at_alt(c, out, inner);
 	c->depth--;
@@ -413,13 +381,13 @@ static void at_group(struct at_ctx *c, struct at_buf *out, int rewrite)
 		c->bail = 1;
 		return;
 	}
-	at_add(out, ")", 1);
+	strbuf_add(out, ")", 1);
 	c->i++;
 }
 
 /* Copies one branch up to '|', ')' or the end into b; whether it is a word
  * branch. */
-static int at_branch(struct at_ctx *c, struct at_buf *b, int rewrite)
+static int at_branch(struct at_ctx *c, struct strbuf *b, int rewrite)
 {
 	const char *p = c->p;
 	int word = 1, ntok = 0, space = 0;
@@ -430,7 +398,7 @@ static int at_branch(struct at_ctx *c, struct at_buf *b, int rewrite)
 		if (p[i] == '\\') {
 			if (p[i + 1] == 's' && p[i + 2] == '+' && p[i + 3] != '+' &&
 			    p[i + 3] != '?' && !space) {
-				at_str(b, "\\s+");
+				strbuf_str(b, "\\s+");
 				c->i += 3;
 				ntok++;
 				space = 1;
@@ -441,25 +409,25 @@ static int at_branch(struct at_ctx *c, struct at_buf *b, int rewrite)
 				break;
 			}
 			/* \cX takes the next character whatever it is. */
-			at_add(b, p + i, p[i + 1] == 'c' && p[i + 2] ? 3 : 2);
+			strbuf_add(b, p + i, p[i + 1] == 'c' && p[i + 2] ? 3 : 2);
 			c->i += p[i + 1] == 'c' && p[i + 2] ? 3 : 2;
 			word = 0;
 		} else if (p[i] == '[') {
 			size_t e = alttrie_class_end(p, i);
 
-			at_add(b, p + i, e - i);
+			strbuf_add(b, p + i, e - i);
 			c->i = e;
 			word = 0;
 		} else if (p[i] == '(') {
 			at_group(c, b, rewrite);
 			word = 0;
 		} else if (at_wordchar((unsigned char)p[i])) {
-			at_add(b, p + i, 1);
+			strbuf_add(b, p + i, 1);
 			c->i++;
 			ntok++;
 			space = 0;
 		} else {
-			at_add(b, p + i, 1);
+			strbuf_add(b, p + i, 1);
 			c->i++;
 			word = 0;
 		}
@@ -471,7 +439,7 @@ static int at_branch(struct at_ctx *c, struct at_buf *b, int rewrite)
 
 /* Copies the alternation at c->p[c->i] up to its closing ')' (left there)
  * or the end into out, word runs as tries when rewrite is set. */
-static void at_alt(struct at_ctx *c, struct at_buf *out, int rewrite)
+static void at_alt(struct at_ctx *c, struct strbuf *out, int rewrite)
 {
 	struct at_branch *br = NULL;
 	size_t n = 0, cap = 0;
@@ -489,7 +457,7 @@ static void at_alt(struct at_ctx *c, struct at_buf *out, int rewrite)
 			cap = ncap;
 		}
 		br[n] = (struct at_branch){{NULL, 0, 0, 0}, 0};
-		at_str(&br[n].text, "");
+		strbuf_str(&br[n].text, "");
 		br[n].word = at_branch(c, &br[n].text, rewrite) && rewrite;
 		if (br[n].text.oom)
 			c->oom = 1;
@@ -502,14 +470,14 @@ static void at_alt(struct at_ctx *c, struct at_buf *out, int rewrite)
 		size_t b = a + 1;
 
 		if (a > 0)
-			at_str(out, "|");
+			strbuf_str(out, "|");
 		while (br[a].word && b < n && br[b].word)
 			b++;
 		if (b - a >= 2 && at_trie(br, a, b, out) == 0) {
 			a = b;
 			continue;
 		}
-		at_add(out, br[a].text.p, br[a].text.n);
+		strbuf_add(out, br[a].text.p, br[a].text.n);
 		a++;
 	}
 	for (size_t k = 0; k < n; k++)
@@ -522,9 +490,9 @@ static void at_alt(struct at_ctx *c, struct at_buf *out, int rewrite)
 char *alttrie_rewrite(const char *re)
 {
 	struct at_ctx c = {re, 0, 0, 0, 0};
-	struct at_buf out = {0};
+	struct strbuf out = {0};
 
-	at_str(&out, "");
+	strbuf_str(&out, "");
 	at_alt(&c, &out, 1);
 	if (!c.oom && !c.bail && re[c.i] != '\0')
 		c.bail = 1;     /* an unmatched ')': PCRE2 will say so */

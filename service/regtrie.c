@@ -27,51 +27,23 @@
 #include <string.h>
 #include <strings.h>
 
-/* The output; oom set once an allocation failed. */
-struct rt_out {
-	char *p;
-	size_t n, cap;
-	int oom;
-};
+#include "strbuf.h"
 
 struct rt_ctx {
 	const char **forms;   /* sorted by folded bytes, no folded duplicates */
 	size_t *lens;
 	int caseless;
-	struct rt_out out;
+	struct strbuf out;
 };
-
-static void rt_add(struct rt_out *o, const char *s, size_t n)
-{
-	if (o->oom)
-		return;
-	if (o->n + n + 1 > o->cap) {
-		size_t cap = o->cap ? o->cap : 256;
-		char *grown;
-
-		while (cap < o->n + n + 1)
-			cap *= 2;
-		grown = realloc(o->p, cap);
-		if (!grown) {
-			o->oom = 1;
-			return;
-		}
-		o->p = grown;
-		o->cap = cap;
-	}
-	memcpy(o->p + o->n, s, n);
-	o->n += n;
-	o->p[o->n] = '\0';
-}
 
 /* Appends s[0, n) as literal regex text (the characters that rs_escape in
  * ruleset.c escapes, so that the text stays literal under (?x) too). */
-static void rt_escape(struct rt_out *o, const char *s, size_t n)
+static void rt_escape(struct strbuf *o, const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (strchr("\\^$.|?*+()[]{}# ", s[i]))
-			rt_add(o, "\\", 1);
-		rt_add(o, s + i, 1);
+			strbuf_add(o, "\\", 1);
+		strbuf_add(o, s + i, 1);
 	}
 }
 
@@ -127,7 +99,7 @@ static void rt_node(struct rt_ctx *c, size_t lo, size_t hi, size_t d)
 	if (ngroups == 0)
 		return;
 	if (ngroups > 1 || ends)
-		rt_add(&c->out, "(?:", 3);
+		strbuf_add(&c->out, "(?:", 3);
 	for (size_t a = first, g = 0; a < hi; g++) {
 		size_t b = a + 1, p = d;
 
@@ -146,13 +118,13 @@ static void rt_node(struct rt_ctx *c, size_t lo, size_t hi, size_t d)
 			p += rt_charlen(c->forms[a] + p, c->lens[a] - p);
 		}
 		if (g > 0)
-			rt_add(&c->out, "|", 1);
+			strbuf_add(&c->out, "|", 1);
 		rt_escape(&c->out, c->forms[a] + d, p - d);
 		rt_node(c, a, b, p);
 		a = b;
 	}
 	if (ngroups > 1 || ends)
-		rt_add(&c->out, ends ? ")?" : ")", ends ? 2 : 1);
+		strbuf_add(&c->out, ends ? ")?" : ")", ends ? 2 : 1);
 }
 
 static int rt_cmp_case(const void *pa, const void *pb)
@@ -190,7 +162,7 @@ char *regtrie_alternation(const char *const *forms, size_t n, int caseless)
 		c.lens[i] = strlen(c.forms[i]);
 	/* Starts the output empty; an empty form makes the root optional,
 	 * so it matches the empty string as "a||b" would. */
-	rt_add(&c.out, "", 0);
+	strbuf_add(&c.out, "", 0);
 	rt_node(&c, 0, kept, 0);
 	if (c.out.oom)
 		goto fail;

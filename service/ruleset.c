@@ -81,6 +81,7 @@
 #include "alttrie.h"
 #include "limits.h"
 #include "listindex.h"
+#include "strbuf.h"
 #include "regtrie.h"
 
 /* Deepest group nesting the prefilter rewrite follows. */
@@ -219,40 +220,6 @@ struct rs_occ {
 	uint32_t list;
 };
 
-/* A growing byte buffer; oom set once an allocation failed. */
-struct rs_buf {
-	char *p;
-	size_t n, cap;
-	int oom;
-};
-
-static void rs_buf_add(struct rs_buf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->n + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		char *grown;
-
-		while (cap < b->n + n + 1)
-			cap *= 2;
-		grown = realloc(b->p, cap);
-		if (!grown) {
-			b->oom = 1;
-			return;
-		}
-		b->p = grown;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->n, s, n);
-	b->n += n;
-	b->p[b->n] = '\0';
-}
-
-static void rs_buf_str(struct rs_buf *b, const char *s)
-{
-	rs_buf_add(b, s, strlen(s));
-}
 
 /* Records block p (may be NULL) as owned by the ruleset; frees it and
  * returns NULL when the record cannot grow. */
@@ -305,12 +272,12 @@ static int rs_form_cmp(const void *a, const void *b)
 
 /* Appends form s escaped for a regex: metacharacters, '#' and spaces get a
  * backslash, so the form stays literal even under (?x). */
-static void rs_escape(struct rs_buf *b, const char *s)
+static void rs_escape(struct strbuf *b, const char *s)
 {
 	for (; *s; s++) {
 		if (strchr("\\^$.|?*+()[]{}# ", *s))
-			rs_buf_add(b, "\\", 1);
-		rs_buf_add(b, s, 1);
+			strbuf_add(b, "\\", 1);
+		strbuf_add(b, s, 1);
 	}
 }
 
@@ -408,7 +375,7 @@ static int rs_u32_cmp(const void *a, const void *b)
 
 /* Appends to re the class body of the first characters of forms (both
  * cases of ASCII letters for a form of a caseless list: caseless[k]). */
-static int rs_first_chars(struct rs_buf *re, const char **forms, size_t n,
+static int rs_first_chars(struct strbuf *re, const char **forms, size_t n,
 			  const int *caseless)
 {
 	uint32_t *first = malloc((2 * n + 1) * sizeof(*first));
@@ -437,7 +404,7 @@ static int rs_first_chars(struct rs_buf *re, const char **forms, size_t n,
 			snprintf(tmp, sizeof(tmp), "%c", (char)first[k]);
 		else
 			snprintf(tmp, sizeof(tmp), "\\x{%x}", (unsigned)first[k]);
-		rs_buf_str(re, tmp);
+		strbuf_str(re, tmp);
 	}
 	free(first);
 	return 0;
@@ -452,7 +419,7 @@ static int rs_first_chars(struct rs_buf *re, const char **forms, size_t n,
  * lists start with a capital); callout "S<tag>" then fails at once where no
  * form starts (known from the article's literal scan), so the run is only
  * tried where a form does start. */
-static int rs_run_expansion(struct rs_buf *re, const char *tag,
+static int rs_run_expansion(struct strbuf *re, const char *tag,
 			    const char **forms, const int *caseless, size_t n)
 {
 	uint32_t *cps = NULL;
@@ -482,13 +449,13 @@ static int rs_run_expansion(struct rs_buf *re, const char *tag,
 			maxlen = len;
 	}
 	qsort(cps, ncps, sizeof(*cps), rs_u32_cmp);
-	rs_buf_str(re, "(?:(?<![\\w])(?=(?-i:[");
+	strbuf_str(re, "(?:(?<![\\w])(?=(?-i:[");
 	if (rs_first_chars(re, forms, n, caseless) < 0) {
 		free(cps);
 		return -1;
 	}
 	snprintf(tmp, sizeof(tmp), "]))(?C\"S%s\")((?i:[", tag);
-	rs_buf_str(re, tmp);
+	strbuf_str(re, tmp);
 	for (size_t k = 0; k < ncps; k++) {
 		if (k > 0 && cps[k] == cps[k - 1])
 			continue;
@@ -496,17 +463,17 @@ static int rs_run_expansion(struct rs_buf *re, const char *tag,
 			snprintf(tmp, sizeof(tmp), "%c", (char)cps[k]);
 		else
 			snprintf(tmp, sizeof(tmp), "\\x{%x}", (unsigned)cps[k]);
-		rs_buf_str(re, tmp);
+		strbuf_str(re, tmp);
 	}
 	free(cps);
 	snprintf(tmp, sizeof(tmp), "]{1,%zu}))(?![\\w])(?C\"L%s\"))", maxlen, tag);
-	rs_buf_str(re, tmp);
+	strbuf_str(re, tmp);
 	return 0;
 }
 
 /* The expansion of one big list (see rs_run_expansion), and its form set. */
 static int rs_list_callout(struct rs_expander *ex, size_t li,
-			   const char **forms, size_t n, struct rs_buf *re)
+			   const char **forms, size_t n, struct strbuf *re)
 {
 	const struct rp_list *l = &ex->rp->lists[li];
 	int *caseless = calloc(n + 1, sizeof(*caseless));
@@ -545,7 +512,7 @@ static int rs_run_exact(const struct rp_list *l, const char **forms, size_t n)
 static int rs_list_expand(struct rs_expander *ex, size_t li)
 {
 	const struct rp_list *l = &ex->rp->lists[li];
-	struct rs_buf re = {0}, hs = {0}, alt = {0};
+	struct strbuf re = {0}, hs = {0}, alt = {0};
 	const char **forms;
 	size_t n = 0, kept = 0;
 
@@ -563,11 +530,11 @@ static int rs_list_expand(struct rs_expander *ex, size_t li)
 		if (i > 0 && strcmp(forms[i], forms[i - 1]) == 0)
 			continue;
 		if (kept++)
-			rs_buf_add(&alt, "|", 1);
+			strbuf_add(&alt, "|", 1);
 		rs_escape(&alt, forms[i]);
 	}
 	if (kept == 0)
-		rs_buf_add(&alt, "", 0);
+		strbuf_add(&alt, "", 0);
 	ex->big[li] = n > RS_LIST_INLINE_MAX_FORMS ||
 		      alt.n > RS_LIST_INLINE_MAX_BYTES;
 	if ((ex->big[li] || (n > RS_LIST_TRIE_MAX_FORMS &&
@@ -581,9 +548,9 @@ static int rs_list_expand(struct rs_expander *ex, size_t li)
 
 		if (!trie)
 			re.oom = 1;
-		rs_buf_str(&re, l->caseless ? "(?:(?<![\\w])(?i:" : "(?:(?<![\\w])(?-i:");
-		rs_buf_str(&re, trie ? trie : "");
-		rs_buf_str(&re, ")(?![\\w]))");
+		strbuf_str(&re, l->caseless ? "(?:(?<![\\w])(?i:" : "(?:(?<![\\w])(?-i:");
+		strbuf_str(&re, trie ? trie : "");
+		strbuf_str(&re, ")(?![\\w]))");
 		free(trie);
 	}
 	free(forms);
@@ -592,11 +559,11 @@ static int rs_list_expand(struct rs_expander *ex, size_t li)
 		char tok[64];
 
 		snprintf(tok, sizeof(tok), "(?:" RS_HS_LIST_TOKEN "%zu))", li);
-		rs_buf_str(&hs, tok);
+		strbuf_str(&hs, tok);
 	} else {
-		rs_buf_str(&hs, "(?:");
-		rs_buf_add(&hs, alt.p, alt.n);
-		rs_buf_str(&hs, ")");
+		strbuf_str(&hs, "(?:");
+		strbuf_add(&hs, alt.p, alt.n);
+		strbuf_str(&hs, ")");
 	}
 	free(alt.p);
 	if (re.oom || hs.oom || alt.oom) {
@@ -618,7 +585,7 @@ struct rs_site {
 };
 
 static int rs_expand_str(struct rs_expander *ex, const struct rs_site *site,
-			 const char *src, int for_hs, struct rs_buf *out,
+			 const char *src, int for_hs, struct strbuf *out,
 			 const char **stack, int depth);
 
 /* Expands {a|b|c}, a union of lists. When every one is a big list (and
@@ -627,7 +594,7 @@ static int rs_expand_str(struct rs_expander *ex, const struct rs_site *site,
  * check for the union instead of one per list; otherwise it is the plain
  * alternation of the lists' expansions. Only lists may be joined. */
 static int rs_expand_union(struct rs_expander *ex, const struct rs_site *site,
-			   const char *name, int for_hs, struct rs_buf *out)
+			   const char *name, int for_hs, struct strbuf *out)
 {
 	const struct rulepack *rp = ex->rp;
 	size_t idx[64], n = 0, nforms = 0, k = 0;
@@ -664,13 +631,13 @@ static int rs_expand_union(struct rs_expander *ex, const struct rs_site *site,
 		p = e ? e + 1 : p + len;
 	}
 	if (for_hs || !all_big) {
-		rs_buf_str(out, "(?:");
+		strbuf_str(out, "(?:");
 		for (size_t j = 0; j < n; j++) {
 			if (j)
-				rs_buf_str(out, "|");
-			rs_buf_str(out, for_hs ? ex->list_hs[idx[j]] : ex->list_re[idx[j]]);
+				strbuf_str(out, "|");
+			strbuf_str(out, for_hs ? ex->list_hs[idx[j]] : ex->list_re[idx[j]]);
 		}
-		rs_buf_str(out, ")");
+		strbuf_str(out, ")");
 		return 0;
 	}
 	for (size_t j = 0; j < n; j++)
@@ -709,7 +676,7 @@ static int rs_expand_union(struct rs_expander *ex, const struct rs_site *site,
 
 /* Expands reference {name}; stack holds the macros being expanded. */
 static int rs_expand_ref(struct rs_expander *ex, const struct rs_site *site,
-			 const char *name, int for_hs, struct rs_buf *out,
+			 const char *name, int for_hs, struct strbuf *out,
 			 const char **stack, int depth)
 {
 	const struct rulepack *rp = ex->rp;
@@ -725,7 +692,7 @@ static int rs_expand_ref(struct rs_expander *ex, const struct rs_site *site,
 			ex->oom = 1;
 			return -1;
 		}
-		rs_buf_str(out, for_hs ? ex->list_hs[i] : ex->list_re[i]);
+		strbuf_str(out, for_hs ? ex->list_hs[i] : ex->list_re[i]);
 		return 0;
 	}
 	for (size_t i = 0; i < rp->nmacros && !m; i++)
@@ -738,13 +705,13 @@ static int rs_expand_ref(struct rs_expander *ex, const struct rs_site *site,
 		if (strcmp(stack[i], name) != 0)
 			continue;
 		{
-			struct rs_buf cyc = {0};
+			struct strbuf cyc = {0};
 
 			for (int j = i; j < depth; j++) {
-				rs_buf_str(&cyc, stack[j]);
-				rs_buf_str(&cyc, " -> ");
+				strbuf_str(&cyc, stack[j]);
+				strbuf_str(&cyc, " -> ");
 			}
-			rs_buf_str(&cyc, name);
+			strbuf_str(&cyc, name);
 			diag_error(ex->d, site->file, site->line, site->rule,
 				   "%s: macro cycle %s (macro \"%s\" at %s:%d)",
 				   site->what, cyc.p ? cyc.p : name, name,
@@ -758,16 +725,16 @@ static int rs_expand_ref(struct rs_expander *ex, const struct rs_site *site,
 				  "%s: macros nested deeper than %d at {%s}",
 				  site->what, EVX_MAX_MACRO_DEPTH, name);
 	stack[depth] = name;
-	rs_buf_str(out, "(?:");
+	strbuf_str(out, "(?:");
 	rc = rs_expand_str(ex, site, m->value, for_hs, out, stack, depth + 1);
-	rs_buf_str(out, ")");
+	strbuf_str(out, ")");
 	return rc;
 }
 
 /* Copies src to out expanding {identifier} references outside character
  * classes, \Q...\E and escapes; {2}, {2,3} and \{ stay as they are. */
 static int rs_expand_str(struct rs_expander *ex, const struct rs_site *site,
-			 const char *src, int for_hs, struct rs_buf *out,
+			 const char *src, int for_hs, struct strbuf *out,
 			 const char **stack, int depth)
 {
 	int rc = 0, in_class = 0;
@@ -778,30 +745,30 @@ static int rs_expand_str(struct rs_expander *ex, const struct rs_site *site,
 			const char *e = strstr(p + 2, "\\E");
 			size_t n = e ? (size_t)(e + 2 - p) : strlen(p);
 
-			rs_buf_add(out, p, n);
+			strbuf_add(out, p, n);
 			p += n;
 		} else if (p[0] == '\\') {
-			rs_buf_add(out, p, p[1] ? 2 : 1);
+			strbuf_add(out, p, p[1] ? 2 : 1);
 			p += p[1] ? 2 : 1;
 		} else if (in_class) {
 			if (p[0] == '[' && p[1] == ':') {
 				const char *e = strstr(p + 2, ":]");
 				size_t n = e ? (size_t)(e + 2 - p) : 1;
 
-				rs_buf_add(out, p, n);
+				strbuf_add(out, p, n);
 				p += n;
 				continue;
 			}
 			if (p[0] == ']')
 				in_class = 0;
-			rs_buf_add(out, p++, 1);
+			strbuf_add(out, p++, 1);
 		} else if (p[0] == '[') {
 			/* A ']' right after '[' or '[^' is a literal. */
 			size_t n = p[1] == '^' ? 2 : 1;
 
 			if (p[n] == ']')
 				n++;
-			rs_buf_add(out, p, n);
+			strbuf_add(out, p, n);
 			p += n;
 			in_class = 1;
 		} else if (p[0] == '{' && (isalpha((unsigned char)p[1]) || p[1] == '_')) {
@@ -812,7 +779,7 @@ static int rs_expand_str(struct rs_expander *ex, const struct rs_site *site,
 			       (*e == '|' && (isalpha((unsigned char)e[1]) || e[1] == '_')))
 				e++;
 			if (*e != '}' || (size_t)(e - p - 1) >= sizeof(name)) {
-				rs_buf_add(out, p++, 1);
+				strbuf_add(out, p++, 1);
 				continue;
 			}
 			memcpy(name, p + 1, (size_t)(e - p - 1));
@@ -821,7 +788,7 @@ static int rs_expand_str(struct rs_expander *ex, const struct rs_site *site,
 				rc = -1;
 			p = e + 1;
 		} else {
-			rs_buf_add(out, p++, 1);
+			strbuf_add(out, p++, 1);
 		}
 	}
 	if (out->oom)
@@ -835,14 +802,14 @@ static int rs_expand(struct rs_expander *ex, const struct rs_site *site,
 		     const char *src, char **re, char **hs)
 {
 	const char *stack[EVX_MAX_MACRO_DEPTH + 1];
-	struct rs_buf b = {0}, h = {0};
+	struct strbuf b = {0}, h = {0};
 	int rc;
 
 	rc = rs_expand_str(ex, site, src, 0, &b, stack, 0);
 	if (rc == 0 && hs)
 		rc = rs_expand_str(ex, site, src, 1, &h, stack, 0);
-	rs_buf_add(&b, "", 0);
-	rs_buf_add(&h, "", 0);
+	strbuf_add(&b, "", 0);
+	strbuf_add(&h, "", 0);
 	if (rc < 0 || b.oom || h.oom) {
 		if (b.oom || h.oom)
 			ex->oom = 1;
@@ -941,7 +908,7 @@ static int rs_is_name(const char *p, size_t n, const char *const *names)
 }
 
 /* Emits the opening s of a group and remembers where it starts. */
-static int rs_hs_open(struct rs_buf *out, const char *s, size_t *gstack,
+static int rs_hs_open(struct strbuf *out, const char *s, size_t *gstack,
 		      int *gdepth, const char **why)
 {
 	if (*gdepth >= RS_HS_MAX_GROUPS) {
@@ -949,14 +916,14 @@ static int rs_hs_open(struct rs_buf *out, const char *s, size_t *gstack,
 		return -1;
 	}
 	gstack[(*gdepth)++] = out->n;
-	rs_buf_str(out, s);
+	strbuf_str(out, s);
 	return 0;
 }
 
 /* Rewrites PCRE2 pattern p into out for Vectorscan's prefilter mode so that
  * it matches at least wherever p does (see the top of the file). Returns 0,
  * or -1 with *why set for a construct it cannot widen safely. */
-static int rs_hs_convert(const char *p, struct rs_buf *out, const char **why)
+static int rs_hs_convert(const char *p, struct strbuf *out, const char **why)
 {
 	static const char *const look_names[] = {"pla", "plb", "nla", "nlb",
 		"positive_lookahead", "positive_lookbehind", "negative_lookahead",
@@ -988,7 +955,7 @@ static int rs_hs_convert(const char *p, struct rs_buf *out, const char **why)
 				if (out->p)
 					out->p[out->n] = '\0';
 			}
-			rs_buf_str(out, "(?:.*)");
+			strbuf_str(out, "(?:.*)");
 			i = rs_skip_quant(p, i);
 			after_quant = 0;
 			continue;
@@ -1002,19 +969,19 @@ static int rs_hs_convert(const char *p, struct rs_buf *out, const char **why)
 				const char *end = strstr(p + i + 2, "\\E");
 				size_t n = end ? (size_t)(end - p) + 2 - i : strlen(p + i);
 
-				rs_buf_add(out, p + i, n);
+				strbuf_add(out, p + i, n);
 				if (!end)
-					rs_buf_str(out, "\\E");
+					strbuf_str(out, "\\E");
 				i += n;
 			} else if (e && strchr("bBAzZGK", e)) {
 				/* Assertions only narrow; a sentence boundary is not
 				 * an article boundary. */
 				i = rs_skip_quant(p, i + 2);
 			} else if (e == 'R') {
-				rs_buf_str(out, "(?:\\r\\n|[\\n\\x0b\\x0c\\r\\x{85}\\x{2028}\\x{2029}])");
+				strbuf_str(out, "(?:\\r\\n|[\\n\\x0b\\x0c\\r\\x{85}\\x{2028}\\x{2029}])");
 				i += 2;
 			} else if (e == 'X') {
-				rs_buf_str(out, "(?:.+)");
+				strbuf_str(out, "(?:.+)");
 				i += 2;
 			} else if ((e >= '1' && e <= '9') || e == 'g' || e == 'k') {
 				/* Backreference or subroutine call: any text. */
@@ -1030,24 +997,24 @@ static int rs_hs_convert(const char *p, struct rs_buf *out, const char **why)
 					while (isdigit((unsigned char)p[i]))
 						i++;
 				}
-				rs_buf_str(out, "(?:.*)");
+				strbuf_str(out, "(?:.*)");
 			} else if (e && strchr("xopPN", e) && p[i + 2] == '{') {
 				const char *end = strchr(p + i + 2, '}');
 				size_t n = end ? (size_t)(end - p) + 1 - i : strlen(p + i);
 
-				rs_buf_add(out, p + i, n);
+				strbuf_add(out, p + i, n);
 				i += n;
 			} else if (e == 'c' && p[i + 2]) {
-				rs_buf_add(out, p + i, 3);
+				strbuf_add(out, p + i, 3);
 				i += 3;
 			} else {
-				rs_buf_add(out, p + i, e ? 2 : 1);
+				strbuf_add(out, p + i, e ? 2 : 1);
 				i += e ? 2 : 1;
 			}
 		} else if (c == '[') {
 			size_t j = alttrie_class_end(p, i);
 
-			rs_buf_add(out, p + i, j - i);
+			strbuf_add(out, p + i, j - i);
 			i = j;
 			after_quant = 0;
 		} else if (strncmp(p + i, RS_HS_LIST_TOKEN,
@@ -1056,7 +1023,7 @@ static int rs_hs_convert(const char *p, struct rs_buf *out, const char **why)
 			const char *end = strchr(p + i, ')');
 			size_t n = end ? (size_t)(end - p) + 1 - i : strlen(p + i);
 
-			rs_buf_add(out, p + i, n);
+			strbuf_add(out, p + i, n);
 			i += n;
 			after_quant = 0;
 		} else if (c == '(' && p[i + 1] == '*') {
@@ -1111,7 +1078,7 @@ static int rs_hs_convert(const char *p, struct rs_buf *out, const char **why)
 				   ((*q == '+' || *q == '-') && isdigit((unsigned char)q[1]))) {
 				const char *end = strchr(q, ')');
 
-				rs_buf_str(out, "(?:.*)");
+				strbuf_str(out, "(?:.*)");
 				i = end ? (size_t)(end - p) + 1 : strlen(p);
 			} else if (*q == 'C') {
 				const char *end = strchr(q, ')');
@@ -1150,7 +1117,7 @@ static int rs_hs_convert(const char *p, struct rs_buf *out, const char **why)
 			group_closed = gdepth > 0;
 			if (gdepth > 0)
 				last_group = gstack[--gdepth];
-			rs_buf_add(out, ")", 1);
+			strbuf_add(out, ")", 1);
 			i++;
 			after_quant = 0;
 		} else if (c == '^' || c == '$') {
@@ -1160,31 +1127,31 @@ static int rs_hs_convert(const char *p, struct rs_buf *out, const char **why)
 			if (after_quant && c == '+') {
 				i++;  /* possessive: drop the mark */
 			} else {
-				rs_buf_add(out, p + i++, 1);
+				strbuf_add(out, p + i++, 1);
 			}
 			after_quant = !after_quant;
 		} else if (c == '{') {
 			size_t n = rs_brace_quant(p + i);
 
 			if (n) {
-				rs_buf_add(out, p + i, n);
+				strbuf_add(out, p + i, n);
 				i += n;
 				after_quant = 1;
 			} else {
-				rs_buf_str(out, "\\{");
+				strbuf_str(out, "\\{");
 				i++;
 				after_quant = 0;
 			}
 		} else if (c == '}') {
-			rs_buf_str(out, "\\}");
+			strbuf_str(out, "\\}");
 			i++;
 			after_quant = 0;
 		} else {
-			rs_buf_add(out, p + i++, 1);
+			strbuf_add(out, p + i++, 1);
 			after_quant = 0;
 		}
 	}
-	rs_buf_add(out, "", 0);
+	strbuf_add(out, "", 0);
 	return out->oom ? -1 : 0;
 }
 
@@ -1788,31 +1755,31 @@ static int rs_factors(const char *p, struct rs_fconj *out)
  * an alternation of its literals byte for byte, with k and s also matching
  * the UTF-8 bytes of U+212A and U+017F, as they do in PCRE2. List items are
  * left out (the list scan finds them); returns how many literals went in. */
-static size_t rs_fset_regex(const struct rs_fset *set, struct rs_buf *b)
+static size_t rs_fset_regex(const struct rs_fset *set, struct strbuf *b)
 {
 	char hex[8];
 	size_t n = 0;
 
-	rs_buf_str(b, "(?:");
+	strbuf_str(b, "(?:");
 	for (size_t i = 0; i < set->n; i++) {
 		if (rs_fis_list(set->lits[i]))
 			continue;
 		if (n++)
-			rs_buf_str(b, "|");
+			strbuf_str(b, "|");
 		for (const char *s = set->lits[i]; *s; s++) {
 			if (*s == 'k') {
-				rs_buf_str(b, "(?:k|\\xe2\\x84\\xaa)");
+				strbuf_str(b, "(?:k|\\xe2\\x84\\xaa)");
 			} else if (*s == 's') {
-				rs_buf_str(b, "(?:s|\\xc5\\xbf)");
+				strbuf_str(b, "(?:s|\\xc5\\xbf)");
 			} else if (isalnum((unsigned char)*s)) {
-				rs_buf_add(b, s, 1);
+				strbuf_add(b, s, 1);
 			} else {
 				snprintf(hex, sizeof(hex), "\\x%02x", (unsigned char)*s);
-				rs_buf_str(b, hex);
+				strbuf_str(b, hex);
 			}
 		}
 	}
-	rs_buf_str(b, ")");
+	strbuf_str(b, ")");
 	return n;
 }
 
@@ -2188,7 +2155,7 @@ static int rs_prefilter(struct ruleset *rs, struct diag *d, char **hs)
 	/* Only sets with literals go to Vectorscan; the list scan finds the
 	 * list items. */
 	for (size_t u = 0; u < uniq.n; u++) {
-		struct rs_buf b = {0};
+		struct strbuf b = {0};
 
 		if (rs_fset_regex(&uniq.sets[u], &b) == 0) {
 			free(b.p);
@@ -2310,7 +2277,7 @@ struct ruleset *ruleset_build(const struct rulepack *rp, struct diag *d)
 		struct rs_rule *r = &rs->rules[i];
 		struct rs_site site = {sr->file, sr->pattern_line, sr->id, "pattern"};
 		char *re = NULL, *hsre = NULL;
-		struct rs_buf conv = {0};
+		struct strbuf conv = {0};
 		const char *why = NULL;
 		char num[16];
 
