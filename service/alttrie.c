@@ -67,10 +67,10 @@ struct at_node {
 	int lo, hi;
 };
 
+/* Nodes of one run's trie; a failed allocation leaves the run as written. */
 struct at_trie {
 	struct at_node *nodes;
 	size_t n, cap;
-	int oom;
 };
 
 static int at_wordchar(unsigned char c)
@@ -131,10 +131,8 @@ static int at_node_new(struct at_trie *t, int tok, int idx)
 		size_t cap = t->cap ? t->cap * 2 : 64;
 		struct at_node *grown = realloc(t->nodes, cap * sizeof(*grown));
 
-		if (!grown) {
-			t->oom = 1;
+		if (!grown)
 			return -1;
-		}
 		t->nodes = grown;
 		t->cap = cap;
 	}

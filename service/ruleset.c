@@ -2628,13 +2628,25 @@ static void rs_pf_eval(const struct rs_priv *pv, struct ruleset_scratch *sc,
 	}
 }
 
+/* The factor sets holding list occurrence o: ls_ids[*from, return). */
+static uint32_t rs_occ_sets(const struct rs_priv *pv, const struct rs_occ *o,
+			    uint32_t *from)
+{
+	if (!pv->ls_start || o->list >= pv->nsets) {
+		*from = 0;
+		return 0;
+	}
+	*from = pv->ls_start[o->list];
+	return pv->ls_start[o->list + 1];
+}
+
 /* Marks in sc->fbits the factor sets holding list occurrence o. */
 static void rs_pf_occ(const struct rs_priv *pv, struct ruleset_scratch *sc,
 		      const struct rs_occ *o)
 {
-	if (o->list >= pv->nsets)
-		return;
-	for (uint32_t k = pv->ls_start[o->list]; k < pv->ls_start[o->list + 1]; k++)
+	uint32_t k, end = rs_occ_sets(pv, o, &k);
+
+	for (; k < end; k++)
 		sc->fbits[pv->ls_ids[k] / 64] |= 1ULL << (pv->ls_ids[k] % 64);
 }
 
@@ -2737,11 +2749,12 @@ static void rs_pos_build(const struct rs_priv *pv, struct ruleset_scratch *sc,
 	memset(sc->pos_start, 0, (pv->nfsets + 2) * sizeof(*sc->pos_start));
 	for (size_t m = 0; m < sc->nfm; m++)
 		sc->pos_start[sc->fm[m].set + 1]++;
-	for (size_t o = 0; pv->ls_start && o < sc->nocc; o++)
-		for (uint32_t k = pv->ls_start[sc->occ[o].list];
-		     sc->occ[o].list < pv->nsets &&
-		     k < pv->ls_start[sc->occ[o].list + 1]; k++)
+	for (size_t o = 0; o < sc->nocc; o++) {
+		uint32_t k, end = rs_occ_sets(pv, &sc->occ[o], &k);
+
+		for (; k < end; k++)
 			sc->pos_start[pv->ls_ids[k] + 1]++;
+	}
 	for (size_t k = 0; k < pv->nfsets; k++)
 		sc->pos_start[k + 1] += sc->pos_start[k];
 	total = sc->pos_start[pv->nfsets];
@@ -2761,11 +2774,12 @@ static void rs_pos_build(const struct rs_priv *pv, struct ruleset_scratch *sc,
 
 		sc->pos[sc->pos_fill[sc->fm[m].set]++] = e >= ml ? e - ml : 0;
 	}
-	for (size_t o = 0; pv->ls_start && o < sc->nocc; o++)
-		for (uint32_t k = pv->ls_start[sc->occ[o].list];
-		     sc->occ[o].list < pv->nsets &&
-		     k < pv->ls_start[sc->occ[o].list + 1]; k++)
+	for (size_t o = 0; o < sc->nocc; o++) {
+		uint32_t k, end = rs_occ_sets(pv, &sc->occ[o], &k);
+
+		for (; k < end; k++)
 			sc->pos[sc->pos_fill[pv->ls_ids[k]]++] = sc->occ[o].start;
+	}
 	/* A set with literals and list items holds two ascending runs. */
 	for (size_t k = 0; pv->ls_start && k < pv->nfsets; k++)
 		if (((pv->lsets[k / 64] >> (k % 64)) & 1) && pv->fs_minlit[k] &&

@@ -823,6 +823,24 @@ static void run_mid_lists(void)
 	diag_clear(&d);
 }
 
+/* Loads a pack with the big list {place} (Place0 .. Place299) and one
+ * event rule per pattern, ids prefix0, prefix1, ...; NULL when it fails. */
+static struct ruleset *places_pack(const char *file, const char *prefix,
+				   const char *const *pats, size_t n,
+				   struct diag *d)
+{
+	struct pack_buf y = {0};
+
+	pack_add(&y, HEAD "lists:\n  place:\n");
+	for (int i = 0; i < 300; i++)
+		pack_add(&y, "    - {name: Place%d, code: P%d}\n", i, i);
+	pack_add(&y, "rules:\n");
+	for (size_t i = 0; i < n; i++)
+		pack_add(&y, "  - id: %s%zu\n    revision: 1\n    type: T\n"
+			 "    pattern: '%s'\n", prefix, i, pats[i]);
+	return pack_load(file, &y, d);
+}
+
 /* Rules that look list-led to a scanner blind to comments and \c are not
  * anchored: each still finds its other branch where no list occurs. */
 static void run_anchor_guards(void)
@@ -833,19 +851,12 @@ static void run_anchor_guards(void)
 		"(?:{place}(?#()|verbz)",
 		"{place}\\c(|verbz",
 	};
-	struct pack_buf y = {0};
 	struct diag d = {0};
 	struct ruleset *rs;
 	struct ruleset_scratch *sc;
 
-	pack_add(&y, HEAD "lists:\n  place:\n");
-	for (int i = 0; i < 300; i++)
-		pack_add(&y, "    - {name: Place%d, code: P%d}\n", i, i);
-	pack_add(&y, "rules:\n");
-	for (size_t i = 0; i < sizeof(pats) / sizeof(pats[0]); i++)
-		pack_add(&y, "  - id: g%zu\n    revision: 1\n    type: T\n"
-			 "    pattern: '%s'\n", i, pats[i]);
-	rs = pack_load("guards.yaml", &y, &d);
+	rs = places_pack("guards.yaml", "g", pats, sizeof(pats) / sizeof(pats[0]),
+			 &d);
 	CHECK(rs != NULL);
 	sc = rs ? ruleset_scratch_new(rs, NULL, 0) : NULL;
 	CHECK(sc != NULL);
@@ -886,21 +897,14 @@ static void run_start_limits(void)
 		"(?:killed|kills)\\s+(\\d+)",
 		"({place})\\s+said",
 	};
-	struct pack_buf y = {0};
 	struct diag d = {0};
 	struct ruleset *rs;
 	struct ruleset_scratch *sc;
 	unsigned seed = 99;
 	int diffs = 0, matches = 0;
 
-	pack_add(&y, HEAD "lists:\n  place:\n");
-	for (int i = 0; i < 300; i++)
-		pack_add(&y, "    - {name: Place%d, code: P%d}\n", i, i);
-	pack_add(&y, "rules:\n");
-	for (size_t i = 0; i < sizeof(pats) / sizeof(pats[0]); i++)
-		pack_add(&y, "  - id: l%zu\n    revision: 1\n    type: T\n"
-			 "    pattern: '%s'\n", i, pats[i]);
-	rs = pack_load("limits.yaml", &y, &d);
+	rs = places_pack("limits.yaml", "l", pats, sizeof(pats) / sizeof(pats[0]),
+			 &d);
 	CHECK(rs != NULL);
 	sc = rs ? ruleset_scratch_new(rs, NULL, 0) : NULL;
 	CHECK(sc != NULL);
