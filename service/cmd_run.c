@@ -183,6 +183,10 @@ static int run_declare_metrics(struct metrics *m)
 	rc |= metrics_declare(m, "evextract_rule_matches_total", METRICS_COUNTER,
 			      "Rule matches in the events produced (each mention "
 			      "of an event), by rule.", NULL, 0);
+	rc |= metrics_declare(m, "evextract_producer_backpressure_total",
+			      METRICS_COUNTER, "Times consumption paused because "
+			      "the producer held --producer-queue-max messages "
+			      "not yet acknowledged.", NULL, 0);
 	rc |= metrics_declare(m, "evextract_consumer_lag", METRICS_GAUGE,
 			      "Messages of the articles topic not yet committed, "
 			      "per partition (librdkafka statistics).", NULL, 0);
@@ -401,6 +405,28 @@ static enum pipeline_format run_format(const struct run *r,
 	return rkm->len > 0 ? PIPELINE_PROTOBUF : PIPELINE_JSON;
 }
 
+/* Backpressure: consumption pauses when the workers' queues are full or
+ * the producer holds producer_queue_max messages not yet acknowledged, and
+ * resumes when both are down to half (run_maybe_resume). */
+static void run_maybe_pause(struct run *r)
+{
+	int queued;
+
+	if (kafka_in_paused(r->kin))
+		return;
+	if (pipeline_per_worker(r->pl) >= (size_t)r->cfg.queue_max) {
+		kafka_in_pause(r->kin);
+		return;
+	}
+	queued = kafka_out_queued(r->kout);
+	if (queued >= r->cfg.producer_queue_max) {
+		LOG(LOG_DEBUG, "msg=\"producer queue full: consumption paused\" "
+			       "queued=%d", queued);
+		metrics_add(r->m, "evextract_producer_backpressure_total", NULL, 1);
+		kafka_in_pause(r->kin);
+	}
+}
+
 /* kafka_in's message callback (loop thread): one article to a worker. */
 static void run_on_msg(void *arg, rd_kafka_message_t *rkm, uint32_t epoch)
 {
@@ -428,8 +454,7 @@ static void run_on_msg(void *arg, rd_kafka_message_t *rkm, uint32_t epoch)
 		return;
 	}
 	metrics_add(r->m, "evextract_articles_consumed_total", NULL, 1);
-	if (pipeline_per_worker(r->pl) >= (size_t)r->cfg.queue_max)
-		kafka_in_pause(r->kin);
+	run_maybe_pause(r);
 }
 
 /* An article on which a rule hit its match limit: extract_article names the
@@ -601,7 +626,8 @@ static void run_take_done(struct run *r)
 static void run_maybe_resume(struct run *r)
 {
 	if (kafka_in_paused(r->kin) &&
-	    pipeline_per_worker(r->pl) <= (size_t)r->cfg.queue_max / 2)
+	    pipeline_per_worker(r->pl) <= (size_t)r->cfg.queue_max / 2 &&
+	    kafka_out_queued(r->kout) <= r->cfg.producer_queue_max / 2)
 		kafka_in_resume(r->kin);
 }
 
@@ -616,6 +642,7 @@ static void run_on_done(evutil_socket_t fd, short what, void *arg)
 	run_take_done(r);
 	if (r->finished)
 		return;
+	run_maybe_pause(r);
 	if (r->alo)
 		run_alo_advance(r);
 	else if (!r->stopping &&

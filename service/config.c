@@ -118,6 +118,11 @@ static const struct config_opt config_opts[] = {
 	{.name = "queue-max", .type = CONFIG_LONG, .defval = 1000,
 	 .min = 1, .max = 1000000, .offset = OFF(queue_max), .arg = "N",
 	 .help = "articles in flight per worker before consumption pauses"},
+	{.name = "producer-queue-max", .type = CONFIG_LONG,
+	 .defval = EVX_PRODUCER_QUEUE_MAX, .min = 1, .max = 1000000,
+	 .offset = OFF(producer_queue_max), .arg = "N",
+	 .help = "messages waiting for the broker's acknowledgement before "
+		 "consumption pauses"},
 	{.name = "max-bytes", .type = CONFIG_SIZE,
 	 .defval = EVX_MAX_ARTICLE_BYTES, .min = 1024,
 	 .max = 1024.0 * 1024 * 1024, .offset = OFF(max_bytes), .arg = "SIZE",

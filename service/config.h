@@ -43,6 +43,7 @@ struct config {
 	long commit_interval_ms;    /* transaction / offset commit interval, default 100 */
 	long commit_batch;          /* commit after this many articles too, default 1000 */
 	long queue_max;             /* articles in flight per worker before pausing, default 1000 */
+	long producer_queue_max;    /* messages unacknowledged before pausing, default 10000 */
 	size_t max_bytes;           /* article size limit, default EVX_MAX_ARTICLE_BYTES */
 	long article_time_budget_ms; /* extraction time per article, default
 	                             * EVX_ARTICLE_TIME_BUDGET_MS; 0: none */

@@ -154,6 +154,19 @@
 #define EVX_KAFKA_HOLD_MS 3000
 #endif
 
+/* Producer backpressure (`--producer-queue-max`): when this many messages
+ * wait in the producer for the broker's acknowledgement, consumption pauses
+ * (held, then paused, as for full worker queues) until the producer is down
+ * to half of it. At-least-once has no other bound there: its finished
+ * articles wait for their delivery reports, and a broker that acknowledges
+ * more slowly than articles come in would let the producer queue grow to
+ * librdkafka's own limit (queue.buffering.max.messages, 100,000), where a
+ * produce call would have to wait on the loop. Exactly-once is bounded by
+ * its transactions as well (the producer is flushed at every commit). */
+#ifndef EVX_PRODUCER_QUEUE_MAX
+#define EVX_PRODUCER_QUEUE_MAX 10000
+#endif
+
 /* The producer's linger (librdkafka linger.ms) by delivery mode, ms.
  * Exactly-once: events are invisible until their transaction commits, and
  * a commit flushes at once whatever the linger, so a long linger costs no

@@ -63,7 +63,9 @@ set_tests_properties(service_sasl_ssl PROPERTIES LABELS kafka TIMEOUT 180
   RUN_SERIAL TRUE ENVIRONMENT "EVX_SHARED=${EVX_SHARED}")
 # librdkafka's mock cluster in-process (tests/test_kafka_mock.c, built by the
 # unit-test glob): retriable and abortable request errors, coordinator moves
-# and a coordinator outage, and a fenced producer, through cmd_run(). No
+# and a coordinator outage, a fenced producer, and a broker slow to
+# acknowledge (at-least-once: consumption pauses for the producer), through
+# cmd_run(). No
 # broker needed, but it takes about a minute, so it is labelled kafka rather
 # than unit.
 if(TARGET test_kafka_mock)

@@ -17,7 +17,7 @@
 #include "check.h"
 #include "config.h"
 
-#define T_MAX 12
+#define T_MAX 14
 #define T_PATH 256
 
 struct t_case {
@@ -37,7 +37,7 @@ static const struct t_case t_cases[] = {
 	  "events-topic=events", "dlq-topic=articles.dlq", "rules=",
 	  "delivery=exactly-once", "input-format=auto",
 	  "commit-interval-ms=100", "commit-batch=1000", "queue-max=1000",
-	  "max-bytes=1048576"}, "kafka."},
+	  "producer-queue-max=10000", "max-bytes=1048576"}, "kafka."},
 	{"more defaults", NULL, {"EVEXTRACT_BROKERS=b"}, {0}, 0, NULL,
 	 {"http=127.0.0.1:8080", "log-level=info", "shutdown-timeout-ms=10000",
 	  "watch-rules=true"}, NULL},
@@ -262,7 +262,8 @@ static void t_usage(void)
 		"brokers", "group-id", "articles-topic", "events-topic",
 		"dlq-topic", "rules", "delivery", "input-format",
 		"transactional-id", "workers", "commit-interval-ms",
-		"commit-batch", "queue-max", "max-bytes", "http", "log-level",
+		"commit-batch", "queue-max", "producer-queue-max", "max-bytes",
+		"http", "log-level",
 		"shutdown-timeout-ms", "watch-rules", "kafka.sasl.password",
 		"kafka.ssl.key.password",
 	};
@@ -273,6 +274,7 @@ static void t_usage(void)
 		"EVEXTRACT_INPUT_FORMAT", "EVEXTRACT_TRANSACTIONAL_ID",
 		"EVEXTRACT_WORKERS", "EVEXTRACT_COMMIT_INTERVAL_MS",
 		"EVEXTRACT_COMMIT_BATCH", "EVEXTRACT_QUEUE_MAX",
+		"EVEXTRACT_PRODUCER_QUEUE_MAX",
 		"EVEXTRACT_MAX_BYTES", "EVEXTRACT_HTTP", "EVEXTRACT_LOG_LEVEL",
 		"EVEXTRACT_SHUTDOWN_TIMEOUT_MS", "EVEXTRACT_WATCH_RULES",
 		"EVEXTRACT_KAFKA_SASL_PASSWORD",

@@ -21,7 +21,11 @@
  * than once plus the number of aborts, and the log must show the aborts and
  * the recovery; exactly-once across real aborts is asserted against a real
  * broker by tests/service_*.sh. A fatal error (the producer fenced) must
- * stop the service by itself with exit code 1 and say why.
+ * stop the service by itself with exit code 1 and say why. In the
+ * slow-acks scenario (at-least-once) the broker holding the events answers
+ * every request 300 ms late while articles keep coming: consumption must
+ * pause for the producer (--producer-queue-max) and resume, no produce may
+ * meet a full librdkafka queue, and every event must arrive once.
  *
  * The rule pack is copied to a temporary folder first and both the offline
  * extraction and the service load the copy, so edits to the checkout's
@@ -395,9 +399,13 @@ static struct tally tally(struct ids *want, struct ids *got)
 	return t;
 }
 
-enum scenario { SC_RETRIABLE, SC_ABORTABLE, SC_FATAL };
+enum scenario { SC_RETRIABLE, SC_ABORTABLE, SC_FATAL, SC_SLOW_ACKS };
 
-static const char *const scenario_name[] = {"retriable", "abortable", "fatal"};
+static const char *const scenario_name[] = {"retriable", "abortable", "fatal",
+					    "slow-acks"};
+
+/* The slow-acks scenario's producer queue cap (--producer-queue-max). */
+#define SLOW_ACKS_QUEUE_MAX "20"
 
 /* One scenario, start to end. */
 static void run_scenario(enum scenario sc, struct extractor *x)
@@ -437,6 +445,11 @@ static void run_scenario(enum scenario sc, struct extractor *x)
 		rd_kafka_mock_partition_set_leader(mc, "events", p, 1);
 	}
 	rd_kafka_mock_partition_set_leader(mc, "articles.dlq", 0, 1);
+	/* slow-acks: the events live on broker 2, which it slows down while
+	 * the articles keep coming fast from broker 1. */
+	if (sc == SC_SLOW_ACKS)
+		for (int p = 0; p < NPARTS; p++)
+			rd_kafka_mock_partition_set_leader(mc, "events", p, 2);
 	/* Both coordinators start on broker 1; stages move them. */
 	rd_kafka_mock_coordinator_set(mc, "transaction", txid, 1);
 	rd_kafka_mock_coordinator_set(mc, "group", group, 1);
@@ -471,7 +484,13 @@ static void run_scenario(enum scenario sc, struct extractor *x)
 	s.argv[s.argc++] = "--watch-rules";
 	s.argv[s.argc++] = "false";
 	s.argv[s.argc++] = "--log-level";
-	s.argv[s.argc++] = "info";
+	s.argv[s.argc++] = sc == SC_SLOW_ACKS ? "debug" : "info";
+	if (sc == SC_SLOW_ACKS) {
+		s.argv[s.argc++] = "--delivery";
+		s.argv[s.argc++] = "at-least-once";
+		s.argv[s.argc++] = "--producer-queue-max";
+		s.argv[s.argc++] = SLOW_ACKS_QUEUE_MAX;
+	}
 	s.argv[s.argc] = NULL;
 	if (pthread_create(&s.thread, NULL, svc_main, &s) != 0) {
 		CHECK(!"cannot start the service thread");
@@ -515,6 +534,13 @@ static void run_scenario(enum scenario sc, struct extractor *x)
 			 * down for 3 s while the stage's articles arrive. */
 			rd_kafka_mock_coordinator_set(mc, "transaction", txid, 2);
 			rd_kafka_mock_broker_set_down(mc, 2);
+		} else if (sc == SC_SLOW_ACKS && stage == 1) {
+			/* Every request to the events' broker takes 300 ms:
+			 * unacknowledged events pile up in the producer
+			 * faster than they leave. */
+			rd_kafka_mock_broker_set_rtt(mc, 2, 300);
+		} else if (sc == SC_SLOW_ACKS && stage == 2) {
+			rd_kafka_mock_broker_set_rtt(mc, 2, 0);
 		} else if (sc == SC_FATAL && stage == 1) {
 			/* Fenced by a newer producer: fatal. */
 			rd_kafka_mock_push_request_errors(mc, API_END_TXN, 1,
@@ -538,6 +564,11 @@ static void run_scenario(enum scenario sc, struct extractor *x)
 		}
 		if (sc == SC_ABORTABLE && stage == 1)
 			CHECK(log_count(logpath, "msg=\"transaction aborted\"") >= 1);
+		if (sc == SC_SLOW_ACKS && stage == 1)
+			/* Consumption paused for the producer rather than
+			 * letting its queue grow with the input. */
+			CHECK(log_count(logpath, "msg=\"producer queue full: "
+					"consumption paused\"") >= 1);
 	}
 
 	if (sc == SC_FATAL) {
@@ -583,6 +614,12 @@ static void run_scenario(enum scenario sc, struct extractor *x)
 		if (sc == SC_RETRIABLE) {
 			CHECK_INT(t.dups, 0);
 			CHECK_INT(aborts, 0);
+		} else if (sc == SC_SLOW_ACKS) {
+			/* At-least-once, no fault: nothing doubled, and no
+			 * produce ever met a full librdkafka queue. */
+			CHECK_INT(t.dups, 0);
+			CHECK_INT(log_count(logpath, "msg=\"produce failed\""), 0);
+			CHECK(log_count(logpath, "msg=\"consumer resumed\"") >= 1);
 		} else {
 			CHECK(aborts >= 1);
 			CHECK(t.most <= (size_t)aborts + 1);
@@ -628,6 +665,7 @@ int main(void)
 		run_scenario(SC_RETRIABLE, x);
 		run_scenario(SC_ABORTABLE, x);
 		run_scenario(SC_FATAL, x);
+		run_scenario(SC_SLOW_ACKS, x);
 	}
 	extract_destroy(x);
 	ruleset_destroy(rs);
