@@ -23,8 +23,8 @@
 #     articles (default 20000; 0 skips) on topics of its own.
 #  3. Peak RSS at BENCH_BIG articles (default 250000; 0 skips): the same as 1
 #     on a topic of that size, in both modes (where start-up weighs less);
-#     in the exactly-once run also VmRSS when N articles were consumed and
-#     at the end, the growth within one run.
+#     in the exactly-once run also VmHWM when N articles were consumed and
+#     when all were, the growth of the peak within one run.
 #
 # Prints a summary, then one machine-readable line:
 #   BENCH_E2E {"articles": N, "eo_articles_per_s": ..., ...}
@@ -125,10 +125,12 @@ hwm() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/${SVC_PID[$1]}/s
 # (user+system seconds of the service and of the broker's JVM during the
 # run, and when the service had its three partitions). With TP_MARK and
 # TP_MARK_END set to article counts, also TP_RSS_MARK and TP_RSS_END: the
-# service's VmRSS in kB when it had consumed TP_MARK articles, and the
-# highest VmRSS from then until it had consumed TP_MARK_END (RSS growth
-# under load within one run, free of the run-to-run spread of peaks; once
-# all is consumed the prefetch queue empties and RSS drops).
+# service's VmHWM in kB when it had consumed TP_MARK articles and when it
+# had consumed TP_MARK_END (growth of the peak under load within one run,
+# free of the run-to-run spread of peaks). Peaks, not a VmRSS sample at the
+# mark against the highest sample after it: RSS moves up and down with the
+# fetched batches in memory, and the highest of many samples is above a
+# single one even when nothing grows.
 cpu_s() { awk '{ printf "%.2f", ($14 + $15) / '"$(getconf CLK_TCK)"' }' "/proc/$1/stat"; }
 throughput() {
 	local label="$1" at="$2" et="$3" want="$4" mode="$5" t1 t2 rss b1 b2 sc tr=""
@@ -150,7 +152,7 @@ throughput() {
 			while kill -0 "${SVC_PID[$label]}" 2>/dev/null; do
 				c=$(svc_metric "$label" evextract_articles_consumed_total)
 				c=${c%.*}
-				r=$(awk '/^VmRSS:/ {print $2}' "/proc/${SVC_PID[$label]}/status")
+				r=$(awk '/^VmHWM:/ {print $2}' "/proc/${SVC_PID[$label]}/status")
 				if [ -z "$mark" ] && [ -n "$c" ] && [ "$c" -ge "$TP_MARK" ]; then
 					mark=$r
 					echo "$mark" >"$dir/rssmark.$label"
@@ -333,7 +335,7 @@ if [ "$big" -gt 0 ]; then
 	big_rate=$(python3 -c "print(round($big / $big_s))")
 	say "exactly-once: $big articles in $big_s s: $big_rate articles/s; VmHWM $big_rss kB; $TP_CPU"
 	run_rss_growth=$(python3 -c "print('%+.1f %%' % (($run_rss_end - $run_rss_mark) * 100.0 / $run_rss_mark))" 2>/dev/null || echo "?")
-	say "VmRSS within that run: $run_rss_mark kB at $n articles consumed, at most $run_rss_end kB from there to $big ($run_rss_growth)"
+	say "VmHWM within that run: $run_rss_mark kB when $n articles were consumed, $run_rss_end kB when all $big were ($run_rss_growth)"
 	bash "$broker" topics --dir "$dir/broker" create events.big.alo 3 >/dev/null
 	throughput bigalo articles.big events.big.alo "$wantbig" at-least-once
 	big_alo_s=$TP_S
@@ -351,7 +353,7 @@ printf '  %-34s %s\n' "base corpus (BENCH_CORPUS)" "$corpus, $(wc -l <"$dir/base
 	"processing histogram p50 / p99" "$proc_p50 / $proc_p99 ms" \
 	"peak RSS at $n articles" "$eo_rss kB" \
 	"peak RSS at BENCH_BIG=$big articles" "$([ "$big_rss" = null ] && echo skipped || echo "$big_rss kB")" \
-	"VmRSS in that run, $n -> $big" "$run_rss_mark -> $run_rss_end kB ($run_rss_growth)" \
+	"VmHWM in that run, $n -> $big" "$run_rss_mark -> $run_rss_end kB ($run_rss_growth)" \
 	"at BENCH_BIG: exactly-once" "$([ "$big_rss" = null ] && echo skipped || echo "$big_rate articles/s ($big_s s)")" \
 	"at BENCH_BIG: at-least-once" "$([ "$big_rss" = null ] && echo skipped || echo "$big_alo_rate articles/s ($big_alo_s s)")"
 nan2null() { case "$1" in nan|"") echo null ;; *) echo "$1" ;; esac; }

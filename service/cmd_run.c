@@ -41,6 +41,9 @@
 #include <event2/event.h>
 #include <ftw.h>
 #include <librdkafka/rdkafka.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1146,6 +1149,10 @@ int cmd_run(int argc, char **argv)
 	int rc;
 
 	memset(&r, 0, sizeof(r));
+#if defined(__GLIBC__) && defined(M_MMAP_THRESHOLD)
+	/* Large blocks (fetch buffers) mapped on their own: limits.h. */
+	mallopt(M_MMAP_THRESHOLD, EVX_RUN_MMAP_THRESHOLD);
+#endif
 	rc = config_load(&r.cfg, argc, argv, environ, err, sizeof(err));
 	if (rc == 1) {
 		config_usage(stdout);

@@ -190,6 +190,23 @@
 #define EVX_KAFKA_TOPIC_WARMUP_MS 5000
 #endif
 
+/* `evextract run` has glibc's malloc serve every block of at least this
+ * many bytes with a mapping of its own, returned to the system when freed
+ * (mallopt M_MMAP_THRESHOLD, which also stops glibc from moving that
+ * threshold). Without it, the first large block freed raises the threshold
+ * to its size, and from then on librdkafka's fetch buffers (a fetch
+ * response, megabytes, is held until the last article in it is done) come
+ * from the heaps, where small blocks allocated meanwhile keep the freed
+ * space from being reused whole: under load, the peak RSS stepped up now
+ * and then over a long run. RSS now follows the fetched batches in memory
+ * up and down instead, and the peak is lower and steadier: 250,000 seeds
+ * articles in one run peaked at 54.4-54.6 MB against 54.8-58.5 MB without
+ * (three runs each), and with a busy loop competing for the cores at
+ * 56.4-57.5 MB (six runs) against 59.0-62.1 MB (three), at the same rate. */
+#ifndef EVX_RUN_MMAP_THRESHOLD
+#define EVX_RUN_MMAP_THRESHOLD (128 * 1024)
+#endif
+
 /* How often librdkafka's statistics (consumer lag per partition) are
  * taken, in milliseconds. */
 #ifndef EVX_KAFKA_STATS_INTERVAL_MS
