@@ -127,6 +127,7 @@ struct run {
 	int finished;
 	int exit_code;
 	int in_revoke;
+	int producer_held;     /* this pause is kept up by the producer */
 	int renewals;          /* producers replaced after a fatal error */
 };
 
@@ -408,6 +409,18 @@ static enum pipeline_format run_format(const struct run *r,
 	return rkm->len > 0 ? PIPELINE_PROTOBUF : PIPELINE_JSON;
 }
 
+/* Notes (log line, metric) that the producer's queue holds consumption,
+ * once per pause. */
+static void run_producer_held(struct run *r, int queued)
+{
+	if (r->producer_held)
+		return;
+	r->producer_held = 1;
+	LOG(LOG_DEBUG, "msg=\"consumption held by the producer queue\" "
+		       "topic=%s queued=%d", r->cfg.events_topic, queued);
+	metrics_add(r->m, "evextract_producer_backpressure_total", NULL, 1);
+}
+
 /* Backpressure: consumption pauses when the workers' queues are full or
  * the producer holds producer_queue_max messages not yet acknowledged, and
  * resumes when both are down to half (run_maybe_resume). */
@@ -415,17 +428,25 @@ static void run_maybe_pause(struct run *r)
 {
 	int queued;
 
-	if (kafka_in_paused(r->kin))
+	if (r->stopping || kafka_in_paused(r->kin))
 		return;
 	if (pipeline_per_worker(r->pl) >= (size_t)r->cfg.queue_max) {
 		kafka_in_pause(r->kin);
 		return;
 	}
 	queued = kafka_out_queued(r->kout);
+	if (queued >= r->cfg.producer_queue_max && r->alo) {
+		/* The count includes delivery reports not served yet (the
+		 * tick serves them): serve them first, so that only what the
+		 * broker has not acknowledged counts. A fatal error this finds
+		 * is acted on at the next tick, as always. */
+		(void)kafka_out_poll(r->kout);
+		if (r->stopping)
+			return;
+		queued = kafka_out_queued(r->kout);
+	}
 	if (queued >= r->cfg.producer_queue_max) {
-		LOG(LOG_DEBUG, "msg=\"producer queue full: consumption paused\" "
-			       "queued=%d", queued);
-		metrics_add(r->m, "evextract_producer_backpressure_total", NULL, 1);
+		run_producer_held(r, queued);
 		kafka_in_pause(r->kin);
 	}
 }
@@ -628,10 +649,20 @@ static void run_take_done(struct run *r)
  * revoke callback, or dropped as stale, never reach run_on_done. */
 static void run_maybe_resume(struct run *r)
 {
-	if (kafka_in_paused(r->kin) &&
-	    pipeline_per_worker(r->pl) <= (size_t)r->cfg.queue_max / 2 &&
-	    kafka_out_queued(r->kout) <= r->cfg.producer_queue_max / 2)
-		kafka_in_resume(r->kin);
+	int queued;
+
+	if (!kafka_in_paused(r->kin) ||
+	    pipeline_per_worker(r->pl) > (size_t)r->cfg.queue_max / 2)
+		return;
+	/* A pause for full worker queues that the producer keeps up counts
+	 * as the producer's too. */
+	queued = kafka_out_queued(r->kout);
+	if (queued > r->cfg.producer_queue_max / 2) {
+		run_producer_held(r, queued);
+		return;
+	}
+	r->producer_held = 0;
+	kafka_in_resume(r->kin);
 }
 
 /* The pipeline's wake-up (loop thread). */
