@@ -56,10 +56,18 @@ svc_term a 15
 say "a stopped with SIGTERM (exit 0); b takes over"
 
 svc_wait_events "$want" 180 || fail "fewer than $want events committed within 180 s after a stopped"
+# The handover is b's own rebalance and may end after the last event: on a
+# fast machine a can finish its partitions before it stops (seen in CI on
+# 2026-12-01: every event committed 0.5 s after a left, b still rejoining).
+for _ in $(seq 1 150); do
+	[ "$(assigned b)" -gt "$before_b" ] && break
+	svc_alive b
+	sleep 0.2
+done
 svc_alive b
 after_b=$(assigned b)
 [ "$after_b" -gt "$before_b" ] ||
-	fail "b logged no new assignment after a left ($before_b before, $after_b after)"
+	fail "b logged no new assignment within 30 s after a left ($before_b before, $after_b after)"
 took=$((SECONDS - t1))
 cb="$(svc_metric b evextract_articles_consumed_total)"
 sleep 2
