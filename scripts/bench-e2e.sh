@@ -148,7 +148,7 @@ throughput() {
 	rm -f "$dir/rssmark.$label" "$dir/rsspeak.$label"
 	if [ -n "${TP_MARK:-}" ]; then
 		(
-			mark="" peak=0
+			mark=""
 			while kill -0 "${SVC_PID[$label]}" 2>/dev/null; do
 				c=$(svc_metric "$label" evextract_articles_consumed_total)
 				c=${c%.*}
@@ -157,10 +157,8 @@ throughput() {
 					mark=$r
 					echo "$mark" >"$dir/rssmark.$label"
 				fi
-				if [ -n "$mark" ] && [ -n "$r" ] && [ "$r" -gt "$peak" ]; then
-					peak=$r
-					echo "$peak" >"$dir/rsspeak.$label"
-				fi
+				# VmHWM only rises: the last reading is the peak.
+				[ -z "$mark" ] || [ -z "$r" ] || echo "$r" >"$dir/rsspeak.$label"
 				[ -z "$c" ] || [ "$c" -lt "$TP_MARK_END" ] || break
 				sleep 0.25
 			done

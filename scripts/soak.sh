@@ -106,11 +106,11 @@ say "all $n articles consumed after ${tall} s; VmHWM at 20%: ${hwm20} kB, at 100
 cat "$dir/check.json"
 svc_alive soak
 [ "$(awk '{print $22}' "/proc/$pid/stat")" = "$start_time" ] || fail "the service process changed"
-hwm="$(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status")"
+hwm_end="$(hwm)"
 svc_term soak 30
 [ "${crc:-0}" -eq 0 ] || fail "events or dead letters are wrong (above)"
 
-python3 - "$dir" "$n" "$tall" "$rss20" "$rss100" "$hwm" "$t20" "$hwm20" "$hwm100" <<'PY' || fail "RSS is not flat"
+python3 - "$dir" "$n" "$tall" "$rss20" "$rss100" "$hwm_end" "$t20" "$hwm20" "$hwm100" <<'PY' || fail "RSS is not flat"
 import json, sys
 d, n, tall, r20, r100, hwm, t20, h20, h100 = sys.argv[1:10]
 n, tall, r20, r100, h20, h100 = int(n), float(tall), int(r20), int(r100), int(h20), int(h100)

@@ -421,19 +421,17 @@ static void run_producer_held(struct run *r, int queued)
 	metrics_add(r->m, "evextract_producer_backpressure_total", NULL, 1);
 }
 
-/* Backpressure: consumption pauses when the workers' queues are full or
- * the producer holds producer_queue_max messages not yet acknowledged, and
- * resumes when both are down to half (run_maybe_resume). */
-static void run_maybe_pause(struct run *r)
+/* Producer backpressure: consumption pauses when the producer holds
+ * producer_queue_max messages not yet acknowledged (full worker queues
+ * pause it in run_on_msg), and resumes when both are down to half
+ * (run_maybe_resume). Called after producing: only that adds to the
+ * producer's queue. */
+static void run_producer_pause(struct run *r)
 {
 	int queued;
 
 	if (r->stopping || kafka_in_paused(r->kin))
 		return;
-	if (pipeline_per_worker(r->pl) >= (size_t)r->cfg.queue_max) {
-		kafka_in_pause(r->kin);
-		return;
-	}
 	queued = kafka_out_queued(r->kout);
 	if (queued >= r->cfg.producer_queue_max && r->alo) {
 		/* The count includes delivery reports not served yet (the
@@ -478,7 +476,8 @@ static void run_on_msg(void *arg, rd_kafka_message_t *rkm, uint32_t epoch)
 		return;
 	}
 	metrics_add(r->m, "evextract_articles_consumed_total", NULL, 1);
-	run_maybe_pause(r);
+	if (pipeline_per_worker(r->pl) >= (size_t)r->cfg.queue_max)
+		kafka_in_pause(r->kin);
 }
 
 /* An article on which a rule hit its match limit: extract_article names the
@@ -676,7 +675,7 @@ static void run_on_done(evutil_socket_t fd, short what, void *arg)
 	run_take_done(r);
 	if (r->finished)
 		return;
-	run_maybe_pause(r);
+	run_producer_pause(r);
 	if (r->alo)
 		run_alo_advance(r);
 	else if (!r->stopping &&
